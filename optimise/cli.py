@@ -1,0 +1,202 @@
+"""The ``optimise`` command line.
+
+Exit codes: 0 a solution was found; 1 no solution exists or none was found in time;
+2 bad input (one plain message naming file, field and row); 3 an internal fault (a bug).
+Results go to stdout (a table, or exactly one JSON object with ``--json``); progress and
+solver logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimise.errors import InputError
+from optimise.io import to_json
+
+app = typer.Typer(
+    name="optimise",
+    help="Optimisation and decision support for a city's vital systems (MILPs solved with HiGHS).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_FAULT = 0, 1, 2, 3
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """User mistakes become one line on stderr and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a program fault, reported as such
+            if os.environ.get("OPTIMISE_DEBUG"):
+                traceback.print_exc()
+            err_console.print(
+                f"[bold red]internal error[/] ({type(exc).__name__}: {exc}). This is a bug in optimise; "
+                "set OPTIMISE_DEBUG=1 for the traceback.", soft_wrap=True)
+            raise typer.Exit(EXIT_FAULT) from None
+
+    return wrapper
+
+
+def _load_problem(path: Path, fmt: str | None, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any], str]:
+    """The problem object, the instance's own solver defaults, and a label for the run."""
+    from optimise.loading import load_problem
+
+    return load_problem(path, fmt, overrides)
+
+
+Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Read PATH as a benchmark file: orlib-pmed, orlib-cap or holmberg.")]
+
+
+@app.command()
+@_guarded
+def solve(
+    path: Annotated[Path, typer.Argument(help="Instance folder, instance.toml, or benchmark file (with --format).")],
+    fmt: Format = None,
+    p: Annotated[Optional[int], typer.Option("--p", help="Override p (number of sites to open).")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after this many seconds; the best plan found is reported with its gap.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative optimality gap at which to stop (0 = prove optimality).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="Threads for HiGHS.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed for HiGHS.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for summary.json, tables and layers (written atomically).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log on stderr.")] = False,
+) -> None:
+    """Solve an instance and report the plan, with the solver status and gap."""
+    from optimise.io import check_output_folder
+    from optimise.solver import SolveOptions
+
+    overrides = {"p": p} if p is not None else {}
+    if out is not None:
+        check_output_folder(out)
+    problem, defaults, label = _load_problem(path, fmt, overrides)
+    try:
+        options = SolveOptions(
+            time_limit=time_limit if time_limit is not None else defaults.get("time_limit"),
+            gap=gap if gap is not None else defaults.get("gap", 0.0),
+            threads=threads if threads is not None else defaults.get("threads"),
+            seed=seed if seed is not None else defaults.get("seed", 0),
+            verbose=verbose,
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), field="solver options") from None
+    err_console.print(f"solving {label} ({problem.name}) …")
+    result = problem.solve(options, instance=label)
+    if out is not None and result.has_solution:
+        from optimise.outputs import write_result
+
+        write_result(result, out)
+        err_console.print(f"wrote {out}/")
+    if json_out:
+        sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
+    else:
+        _print_result(result)
+    raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
+
+
+@app.command()
+@_guarded
+def validate(
+    path: Annotated[Path, typer.Argument(help="Instance folder, instance.toml, or benchmark file (with --format).")],
+    fmt: Format = None,
+) -> None:
+    """Check an instance (files, columns, values, references) without solving it."""
+    problem, _, label = _load_problem(path, fmt, {})
+    d = getattr(problem, "data", None)
+    size = f": {d.n_demand} demand points, {d.n_sites} sites" if d is not None else ""
+    out_console.print(f"[green]ok[/] {label} is a valid {problem.name} instance{size}")
+
+
+@app.command("problems")
+@_guarded
+def list_problems() -> None:
+    """List the planning questions installed (the optimise.problems entry points)."""
+    from optimise.registry import get_problem, problem_names
+
+    table = Table("problem", "what it decides")
+    for name in problem_names():
+        table.add_row(name, get_problem(name).title)
+    out_console.print(table)
+
+
+@app.command()
+@_guarded
+def describe(
+    problem: Annotated[str, typer.Argument(help="Problem name (see `optimise problems`).")],
+) -> None:
+    """Print the instance format of a problem: its data files, columns and parameters (Markdown)."""
+    from optimise.registry import get_problem
+
+    out_console.print(describe_markdown(get_problem(problem)), markup=False, soft_wrap=True)
+
+
+def describe_markdown(cls: Any) -> str:
+    """The reference of one problem's instance format, as Markdown."""
+    lines = [f"### `{cls.name}`: {cls.title}", ""]
+    if cls.parameters:
+        lines += ["Parameters (`[parameters]`):", "", "| name | type | unit | required | meaning |", "|---|---|---|---|---|"]
+        lines += [p.doc_row() for p in cls.parameters.values()]
+        lines.append("")
+    for key, schema in cls.tables.items():
+        geometry = {"none": "", "optional": " Geometry: a geometry column (GeoJSON, GeoPackage) or `x`/`y` columns."}
+        lines += [f"Data file `{key}` (`[data] {key} = \"FILE\"`): {schema.description}{geometry.get(schema.geometry, '')}", "",
+                  "| column | type | unit | required | allowed | meaning |", "|---|---|---|---|---|---|"]
+        lines += [c.doc_row() for c in schema.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None, digits: int = 6) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}g}"
+
+
+def _print_result(result: Any) -> None:
+    status_style = {"optimal": "green", "feasible": "yellow"}.get(result.status, "red")
+    table = Table(title=f"{result.problem}: {result.instance}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("status", f"[{status_style}]{result.status}[/] ({result.termination})")
+    table.add_row("objective", _fmt(result.objective))
+    table.add_row("best bound", _fmt(result.bound))
+    table.add_row("gap", "-" if result.gap is None else f"{result.gap:.4%}")
+    for label, value in result.solution.headline:
+        table.add_row(label, value)
+    open_sites = result.solution.summary.get("open_sites")
+    if open_sites is not None:
+        shown = ", ".join(str(s) for s in open_sites[:30]) + (" …" if len(open_sites) > 30 else "")
+        table.add_row("open sites", shown)
+    table.add_row("time", f"{result.seconds:.2f} s (build {result.build_seconds:.2f} s, solve {result.solve_seconds:.2f} s)")
+    table.add_row("formulation", f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
+                  f"{result.size.get('columns', 0):,} columns, {result.size.get('nonzeros', 0):,} nonzeros")
+    out_console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Instance folders: ``instance.toml`` names the problem, its parameters and its data files.
+
+Example::
+
+    problem = "p_median"
+    name = "Amsterdam: 8 service points for 481 neighbourhoods"
+    crs = "EPSG:28992"
+
+    [parameters]
+    p = 8
+
+    [data]
+    demand = "demand.geojson"
+    sites = "sites.csv"
+
+Paths are relative to the folder and may not leave it. The file is data, never code: it is
+read with ``tomllib`` and every key is checked.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimise.errors import InputError
+from optimise.io import confined_path, read_table
+from optimise.schema import TableSchema, validate_table
+
+TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "sources"}
+SOLVER_KEYS = {"time_limit", "gap", "threads", "seed"}
+
+
+@dataclass
+class Instance:
+    """A loaded (but not yet validated against a problem) instance folder."""
+
+    folder: Path
+    toml_file: Path
+    problem: str
+    name: str
+    description: str = ""
+    crs: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+    sources: Any = None
+
+    def label(self, key: str) -> str:
+        """How a data file is named in messages: relative to the instance folder."""
+        return self.data.get(key, key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def path(self, key: str) -> Path:
+        return confined_path(self.folder, self.data[key], file=self.toml_file.name, field=f"data.{key}")
+
+    def read(self, key: str) -> pd.DataFrame:
+        if key not in self.data:
+            raise InputError(f"the problem needs a '{key}' file: add {key} = \"FILE\" under [data]",
+                             file=str(self.toml_file), field=f"data.{key}")
+        return read_table(self.path(key), label=self.label(key))
+
+    def table(self, key: str, schema: TableSchema) -> pd.DataFrame:
+        """Read data file ``key`` and validate it against ``schema``."""
+        return validate_table(self.read(key), schema, file=self.label(key))
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read ``instance.toml`` (or the one in folder ``path``) and check its top-level keys."""
+    path = Path(path)
+    toml_file = path / "instance.toml" if path.is_dir() else path
+    if not toml_file.exists():
+        if path.is_dir():
+            raise InputError("no instance.toml in this folder", file=str(path))
+        raise InputError("file not found", file=str(path))
+    label = str(toml_file)
+    try:
+        raw = tomllib.loads(toml_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("file is not UTF-8 text", file=label) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=label) from None
+    unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise InputError(f"unknown key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})", file=label, field=unknown[0])
+    problem = raw.get("problem")
+    if not isinstance(problem, str) or not problem:
+        raise InputError("names no problem: add problem = \"p_median\" (or another)", file=label, field="problem")
+    for key in ("parameters", "data", "solver"):
+        if key in raw and not isinstance(raw[key], dict):
+            raise InputError("expected a table ([section])", file=label, field=key)
+    data = raw.get("data", {})
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise InputError(f"expected a file name, found {value!r}", file=label, field=f"data.{key}")
+        confined_path(toml_file.parent, value, file=label, field=f"data.{key}")
+    solver = raw.get("solver", {})
+    bad = sorted(set(solver) - SOLVER_KEYS)
+    if bad:
+        raise InputError(f"unknown solver option (known: {', '.join(sorted(SOLVER_KEYS))})", file=label, field=f"solver.{bad[0]}")
+    crs = raw.get("crs")
+    if crs is not None and not isinstance(crs, str):
+        raise InputError(f"expected a CRS name such as \"EPSG:28992\", found {crs!r}", file=label, field="crs")
+    for key in ("name", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise InputError("expected text", file=label, field=key)
+    return Instance(
+        folder=toml_file.parent.resolve(),
+        toml_file=toml_file,
+        problem=problem,
+        name=str(raw.get("name", toml_file.parent.name)),
+        description=str(raw.get("description", "")),
+        crs=crs,
+        parameters=dict(raw.get("parameters", {})),
+        data=dict(data),
+        solver=dict(solver),
+        sources=raw.get("sources"),
+    )

@@ -1,0 +1,34 @@
+"""Writing a result folder: ``summary.json``, the solution tables (CSV and Parquet) and the
+layers (one GeoPackage, a layer per table with geometry). The folder is assembled aside
+and swapped in whole (see :func:`optimise.io.atomic_folder`)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from optimise.io import MARKER, atomic_folder, to_json
+from optimise.problem import Result
+
+
+def write_result(result: Result, out: Path) -> list[Path]:
+    """Write ``result`` to folder ``out``; return the files written (final paths)."""
+    written: list[str] = []
+    with atomic_folder(out) as tmp:
+        for name, table in result.tables.items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+            written += [f"{name}.csv", f"{name}.parquet"]
+        if result.layers:
+            gpkg = tmp / "layers.gpkg"
+            for name, layer in result.layers.items():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+            written.append("layers.gpkg")
+        summary = result.to_dict()
+        summary["files"] = sorted(written + [MARKER])
+        # summary.json last: its presence marks a complete result folder.
+        (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
+        written.append(MARKER)
+    return [out / name for name in written]

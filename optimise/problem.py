@@ -1,0 +1,199 @@
+"""The contract between the engine and a planning question.
+
+A problem module subclasses :class:`Problem`. It declares its input tables and parameters
+(so that the engine can validate and document instances), builds a Pyomo model from its
+validated tables, and turns a solved model into tables, layers and headline figures. The
+engine does the rest: solving, status, timing, outputs, the command line.
+
+Data flows one way: instance files -> validated tables (``from_instance``) -> model
+(``build``) -> solution (``extract``) -> outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimise.instance import Instance
+from optimise.parameters import Parameter
+from optimise.schema import TableSchema
+from optimise.solver import SolveOptions, SolverFault, SolverOutcome, _relative_gap, solve_model
+
+
+@dataclass
+class Solution:
+    """What a problem makes of a solved model."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    layers: dict[str, Any] = field(default_factory=dict)  # name -> GeoDataFrame
+    summary: dict[str, Any] = field(default_factory=dict)  # JSON-ready figures
+    headline: list[tuple[str, str]] = field(default_factory=list)  # for people, in order
+    #: The objective evaluated on the plan itself (exact sums, no solver round-off).
+    objective: float | None = None
+
+
+@dataclass
+class Result:
+    """One solve: the honest solver figures plus the problem's own solution."""
+
+    problem: str
+    status: str
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    build_seconds: float
+    solve_seconds: float
+    seconds: float
+    formulation: str
+    size: dict[str, int]
+    nodes: int
+    solution: Solution
+    instance: str | None = None
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.solution.tables
+
+    @property
+    def layers(self) -> dict[str, Any]:
+        return self.solution.layers
+
+    def __getattr__(self, name: str) -> Any:
+        # Problem figures (open_sites, coverage, ...) read as attributes, spopt-style.
+        summary = self.__dict__.get("solution")
+        if summary is not None and name in summary.summary:
+            return summary.summary[name]
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary: solver figures first, then the problem's own."""
+        out: dict[str, Any] = {
+            "problem": self.problem,
+            "instance": self.instance,
+            "status": self.status,
+            "termination": self.termination,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "seconds": round(self.seconds, 4),
+            "build_seconds": round(self.build_seconds, 4),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "formulation": self.formulation,
+            "model_size": self.size,
+            "nodes": self.nodes,
+        }
+        for key, value in self.solution.summary.items():
+            out.setdefault(key, value)
+        return out
+
+
+def _is_max(model: pyo.ConcreteModel) -> bool:
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    return objective.sense == pyo.maximize
+
+
+def reconcile(outcome: SolverOutcome, evaluated: float, *, maximize: bool) -> None:
+    """Report the plan's own objective value instead of the solver's floating-point one.
+
+    The plan can only be as good as or better than the solver's figure (the model may carry
+    slack); if it is worse, the formulation and the evaluation disagree: a bug.
+    """
+    reported = outcome.objective
+    assert reported is not None
+    tolerance = 1e-6 * max(1.0, abs(reported))
+    worse = evaluated < reported - tolerance if maximize else evaluated > reported + tolerance
+    if worse:
+        raise SolverFault(f"the plan evaluates to {evaluated!r} but the solver reported {reported!r}")
+    outcome.objective = evaluated
+    if outcome.bound is not None:
+        if maximize:
+            outcome.bound = max(outcome.bound, evaluated)
+        else:
+            outcome.bound = min(outcome.bound, evaluated)
+        if outcome.status == "optimal":
+            outcome.bound = evaluated
+        outcome.gap = _relative_gap(evaluated, outcome.bound)
+
+
+class Problem(ABC):
+    """Base class of every planning question.
+
+    Subclasses set ``name`` (the registry key), ``title``, ``tables`` and ``parameters``,
+    and implement :meth:`from_instance`, :meth:`build` and :meth:`extract`.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    tables: ClassVar[dict[str, TableSchema]] = {}
+    parameters: ClassVar[dict[str, Parameter]] = {}
+
+    #: Set by :meth:`build`: which formulation was used (the engine reports it).
+    formulation: str = "default"
+
+    @classmethod
+    @abstractmethod
+    def from_instance(cls, instance: Instance) -> "Problem":
+        """Read and validate the instance's tables and parameters."""
+
+    @abstractmethod
+    def build(self) -> pyo.ConcreteModel:
+        """Build the Pyomo model of this formulation."""
+
+    @abstractmethod
+    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+        """Turn the solved model into tables, layers and figures."""
+
+    def solve(
+        self,
+        options: SolveOptions | None = None,
+        *,
+        time_limit: float | None = None,
+        gap: float | None = None,
+        threads: int | None = None,
+        seed: int | None = None,
+        verbose: bool = False,
+        instance: str | None = None,
+    ) -> Result:
+        """Build, solve with HiGHS and extract. Keyword arguments override ``options``."""
+        base = options or SolveOptions()
+        options = SolveOptions(
+            time_limit=time_limit if time_limit is not None else base.time_limit,
+            gap=gap if gap is not None else base.gap,
+            threads=threads if threads is not None else base.threads,
+            seed=seed if seed is not None else base.seed,
+            verbose=verbose or base.verbose,
+        )
+        start = time.perf_counter()
+        model = self.build()
+        built = time.perf_counter()
+        outcome = solve_model(model, options)
+        solution = self.extract(model, outcome) if outcome.has_solution else Solution()
+        if solution.objective is not None:
+            reconcile(outcome, solution.objective, maximize=_is_max(model))
+        end = time.perf_counter()
+        return Result(
+            problem=self.name,
+            status=outcome.status,
+            termination=outcome.termination,
+            objective=outcome.objective,
+            bound=outcome.bound,
+            gap=outcome.gap,
+            build_seconds=(built - start) + outcome.handoff_seconds,
+            solve_seconds=outcome.solve_seconds,
+            seconds=end - start,
+            formulation=self.formulation,
+            size=outcome.size,
+            nodes=outcome.nodes,
+            solution=solution,
+            instance=instance,
+        )

@@ -1,0 +1,235 @@
+"""Solving a Pyomo model with HiGHS, and reporting honestly what the solver proved.
+
+Pyomo is the modelling layer. The model is compiled to matrix form with Pyomo's standard
+form compiler and handed to HiGHS through highspy in one call per block (columns, rows),
+which is much faster than Pyomo's file- or expression-based interfaces on large location
+models, and gives direct access to HiGHS's own figures: best bound, gap, node count.
+The solution is then loaded back into the Pyomo variables, so problem modules read their
+results from the model as usual.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+import highspy
+
+#: Status words, in the order a reader should trust them.
+STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution")
+
+#: A MIP counts as proven optimal only when the remaining relative gap is below this.
+PROVEN_GAP = 1e-9
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """What the user may tell the solver.
+
+    ``gap`` is the relative optimality gap at which HiGHS may stop; 0 asks for a proof of
+    optimality. A run stopped at a positive gap is reported as ``feasible`` with its gap,
+    never as ``optimal``.
+    """
+
+    time_limit: float | None = None
+    gap: float = 0.0
+    threads: int | None = None
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not (self.time_limit > 0):
+            raise ValueError("time limit must be positive")
+        if not (0 <= self.gap < 1):
+            raise ValueError("gap must be in [0, 1)")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError("threads must be at least 1")
+
+
+@dataclass
+class SolverOutcome:
+    """What HiGHS returned, mapped to the house statuses."""
+
+    status: str
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    handoff_seconds: float
+    solve_seconds: float
+    nodes: int = 0
+    size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SolverFault(RuntimeError):
+    """HiGHS reported an internal error: a bug to be fixed, not a user mistake."""
+
+
+def _row_bounds(repn: Any) -> tuple[np.ndarray, np.ndarray]:
+    senses = np.fromiter((sense for _, sense in repn.rows), dtype=np.int8, count=len(repn.rows))
+    rhs = np.asarray(repn.rhs, dtype=float)
+    # mixed form: sense 0 is "=", 1 is "<=" (upper bound), -1 is ">=" (lower bound)
+    lower = np.where((senses == 0) | (senses == -1), rhs, -np.inf)
+    upper = np.where((senses == 0) | (senses == 1), rhs, np.inf)
+    return lower, upper
+
+
+def _column_data(columns: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(columns)
+    lower = np.empty(n)
+    upper = np.empty(n)
+    integer = np.zeros(n, dtype=np.uint8)
+    for k, var in enumerate(columns):
+        lb, ub = var.bounds
+        lower[k] = -np.inf if lb is None else lb
+        upper[k] = np.inf if ub is None else ub
+        if not var.is_continuous():
+            integer[k] = 1
+    return lower, upper, integer
+
+
+def _configure(h: highspy.Highs, options: SolveOptions) -> None:
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if options.verbose:
+        # HiGHS logs to stdout by default; stdout is reserved for results (--json).
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", "/dev/stderr" if sys.platform != "win32" else "")
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("mip_rel_gap", float(options.gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+
+
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolverOutcome:
+    """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    objectives = repn.objectives
+    if len(objectives) != 1:
+        raise SolverFault(f"expected one active objective, found {len(objectives)}")
+    sense = objectives[0].sense
+    n_cols = len(repn.columns)
+    col_lower, col_upper, integer = _column_data(repn.columns)
+    cost = np.asarray(repn.c.toarray()).ravel() if n_cols else np.zeros(0)
+    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    row_lower, row_upper = _row_bounds(repn)
+    matrix = repn.A.tocsr()
+
+    h = highspy.Highs()
+    _configure(h, options)
+    if n_cols:
+        h.addCols(
+            n_cols, cost, col_lower, col_upper, 0,
+            np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0),
+        )
+    if len(row_lower):
+        h.addRows(
+            len(row_lower), row_lower, row_upper, matrix.nnz,
+            matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
+        )
+    if integer.any():
+        h.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integer)
+    h.changeObjectiveOffset(offset)
+    h.changeObjectiveSense(
+        highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize
+    )
+    handoff = time.perf_counter() - start
+
+    t0 = time.perf_counter()
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        # Presolve could not tell which; the simplex on the unreduced model can.
+        h.setOptionValue("presolve", "off")
+        h.run()
+        status = h.getModelStatus()
+    solve_seconds = time.perf_counter() - t0
+    outcome = _map_status(h, status, bool(integer.any()), sense == pyo.maximize)
+    outcome.handoff_seconds = handoff
+    outcome.solve_seconds = solve_seconds
+    outcome.size = {
+        "columns": n_cols,
+        "rows": int(len(row_lower)),
+        "nonzeros": int(matrix.nnz),
+        "integer_columns": int(integer.sum()),
+    }
+    if outcome.has_solution:
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+        if integer.any():
+            values = np.where(integer == 1, np.round(values), values)
+        for var, value in zip(repn.columns, values.tolist()):
+            var.set_value(value, skip_validation=True)
+        for var, expr in repn.eliminated_vars:
+            var.set_value(pyo.value(expr), skip_validation=True)
+    return outcome
+
+
+def _map_status(h: highspy.Highs, status: Any, is_mip: bool, maximize: bool) -> SolverOutcome:
+    M = highspy.HighsModelStatus
+    info = h.getInfo()
+    text = h.modelStatusToString(status)
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = float(info.objective_function_value) if has_primal else None
+    bound: float | None = None
+    gap: float | None = None
+    if is_mip:
+        raw_bound = float(info.mip_dual_bound)
+        bound = raw_bound if math.isfinite(raw_bound) else None
+        if objective is not None:
+            gap = _relative_gap(objective, bound)
+    elif status == M.kOptimal:
+        bound = objective
+        gap = 0.0
+    nodes = int(info.mip_node_count) if is_mip else 0
+
+    if status in (M.kOptimal, M.kModelEmpty):
+        if status == M.kModelEmpty:
+            objective = float(h.getInfo().objective_function_value)
+            bound, gap = objective, 0.0
+        if gap is not None and gap <= PROVEN_GAP:
+            word = "optimal"
+        elif gap is None:
+            word = "optimal"
+        else:
+            # HiGHS stopped at the requested relative gap: a good plan, not a proven optimum.
+            word = "feasible"
+            text = f"{text} within the gap tolerance"
+        return SolverOutcome(word, text, objective, bound, gap, 0.0, 0.0, nodes)
+    if status == M.kInfeasible:
+        return SolverOutcome("infeasible", text, None, None, None, 0.0, 0.0, nodes)
+    if status in (M.kUnbounded, M.kUnboundedOrInfeasible):
+        word = "unbounded" if status == M.kUnbounded else "infeasible"
+        return SolverOutcome(word, text, None, None, None, 0.0, 0.0, nodes)
+    if status in (M.kLoadError, M.kModelError, M.kPresolveError, M.kSolveError, M.kPostsolveError):
+        raise SolverFault(f"HiGHS failed: {text}")
+    # A limit (time, iterations, nodes, interrupt, memory) stopped the solver.
+    if has_primal:
+        return SolverOutcome("feasible", text, objective, bound, gap, 0.0, 0.0, nodes)
+    return SolverOutcome("no_solution", text, None, bound, None, 0.0, 0.0, nodes)
+
+
+def _relative_gap(objective: float, bound: float | None) -> float | None:
+    """HiGHS's definition: |objective - bound| / |objective| (0 when both are 0)."""
+    if bound is None:
+        return None
+    diff = abs(objective - bound)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / abs(objective) if objective != 0 else math.inf

@@ -1,0 +1,153 @@
+r"""Capacitated facility location, with split demand (CFLP) or single-source (SSCFLP).
+
+Sets and parameters
+    I demand points with demand w_i, J candidate sites with capacity s_j and opening cost
+    f_j; c_ij the cost of serving all of i from j (``inf``: not allowed);
+    F fixed and B forbidden sites.
+
+Variables
+    y_j ∈ {0,1} site j open;  x_ij the share of i's demand served by j:
+    x_ij ∈ [0,1] (CFLP) or x_ij ∈ {0,1} (SSCFLP: each point served by one site).
+
+    min   Σ_j f_j y_j + Σ_ij c_ij x_ij
+    s.t.  Σ_j x_ij = 1                  ∀ i        (assign)
+          Σ_i w_i x_ij ≤ s_j y_j        ∀ j        (capacity)
+          x_ij ≤ y_j                    ∀ i, j     (link: the strong formulation)
+          Σ_j s_j y_j ≥ Σ_i w_i                    (total capacity: a valid cut)
+          y_j = 1 (j ∈ F),  y_j = 0 (j ∈ B)
+
+Plans that cannot exist (total capacity below total demand; for SSCFLP a point whose
+demand exceeds every reachable site's capacity) are reported before solving.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr import LinearExpression
+
+from optimise.errors import InfeasibleInput
+from optimise.parameters import Parameter
+from optimise.problem import Solution
+from optimise.schema import Column, TableSchema
+from optimise.solver import SolverOutcome
+from problems._location import COSTS, DEMAND, METRIC, SITES, LocationProblem
+
+SITES_CAPACITATED = TableSchema(
+    "sites",
+    tuple(
+        Column("capacity", "number", "demand the site can serve", unit="demand units", positive=True)
+        if c.name == "capacity" else c
+        for c in SITES.columns
+    ),
+    description=SITES.description,
+    geometry="optional",
+)
+
+
+class CFLP(LocationProblem):
+    name: ClassVar[str] = "cflp"
+    title: ClassVar[str] = "capacitated facility location (demand may be split)"
+    tables = {"demand": DEMAND, "sites": SITES_CAPACITATED, "costs": COSTS}
+    parameters: ClassVar[dict[str, Parameter]] = {"metric": METRIC}
+    needs_capacity = True
+    single_source: ClassVar[bool] = False
+    formulation = "strong"
+
+    def check(self) -> None:
+        super().check()
+        d = self.data
+        self.data.require_reachable()
+        capacity = float(d.capacity[~d.forbidden].sum())
+        demand = float(d.weights.sum())
+        if capacity < demand:
+            raise InfeasibleInput(
+                f"total demand {demand:,.6g} exceeds the total capacity {capacity:,.6g} of the sites that may open",
+                file=d.labels["sites"], field="capacity")
+        if self.single_source:
+            reach = np.where(np.isfinite(d.distance), d.capacity[None, :], 0.0).max(axis=1)
+            too_big = d.weights > reach
+            if too_big.any():
+                i = int(np.flatnonzero(too_big)[0])
+                raise InfeasibleInput(
+                    f"demand {d.weights[i]:g} of point {d.demand_ids[i]!r} exceeds the capacity of every site that may serve it",
+                    file=d.labels["demand"], field="weight", row=i + 1)
+
+    def build(self) -> pyo.ConcreteModel:
+        d = self.data
+        cost = d.assign_cost
+        pairs = np.argwhere(np.isfinite(cost))
+        model = pyo.ConcreteModel(name=self.name)
+        self.site_variables(model)
+        y = [model.y[j] for j in range(d.n_sites)]
+        model.P = pyo.RangeSet(0, len(pairs) - 1)
+        model.x = pyo.Var(model.P, domain=pyo.Binary if self.single_source else pyo.UnitInterval)
+        x = [model.x[k] for k in range(len(pairs))]
+        by_demand = np.split(np.arange(len(pairs)), np.flatnonzero(np.diff(pairs[:, 0])) + 1)
+        order = np.argsort(pairs[:, 1], kind="stable")
+        by_site = {int(pairs[ks[0], 1]): ks for ks in np.split(order, np.flatnonzero(np.diff(pairs[order, 1])) + 1)}
+        model.assign = pyo.Constraint(
+            range(len(by_demand)),
+            rule=lambda m, i: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(by_demand[i]),
+                                               linear_vars=[x[k] for k in by_demand[i]]) == 1,
+        )
+        model.capacity = pyo.Constraint(
+            list(by_site),
+            rule=lambda m, j: LinearExpression(
+                constant=0.0,
+                linear_coefs=d.weights[pairs[by_site[j], 0]].tolist() + [-float(d.capacity[j])],
+                linear_vars=[x[k] for k in by_site[j]] + [y[j]]) <= 0,
+        )
+        model.link = pyo.Constraint(model.P, rule=lambda m, k: m.x[k] <= y[int(pairs[k, 1])])
+        model.total_capacity = pyo.Constraint(
+            expr=LinearExpression(constant=0.0, linear_coefs=d.capacity.tolist(), linear_vars=y) >= float(d.weights.sum())
+        )
+        opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+        model.cost = pyo.Objective(
+            expr=LinearExpression(constant=0.0,
+                                  linear_coefs=opening.tolist() + cost[pairs[:, 0], pairs[:, 1]].tolist(),
+                                  linear_vars=y + x),
+            sense=pyo.minimize,
+        )
+        self._pairs = pairs
+        return model
+
+    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+        d = self.data
+        is_open = self.open_mask(model)
+        pairs = self._pairs
+        share = np.array([pyo.value(model.x[k]) for k in range(len(pairs))])
+        used = share > 1e-9
+        assignment = pd.DataFrame({"demand": pairs[used, 0], "site": pairs[used, 1], "share": share[used]})
+        opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+        opening_cost = float(opening[is_open].sum())
+        transport = float((d.assign_cost[pairs[used, 0], pairs[used, 1]] * share[used]).sum())
+        split_points = int((assignment.groupby("demand").size() > 1).sum())
+        load = np.bincount(assignment["site"], weights=d.weights[assignment["demand"]] * assignment["share"],
+                           minlength=d.n_sites)
+        utilisation = float(load[is_open].sum() / d.capacity[is_open].sum()) if is_open.any() else 0.0
+        summary = {
+            "opening_cost": opening_cost,
+            "assignment_cost": transport,
+            "split_points": split_points,
+            "utilisation": utilisation,
+        }
+        headline = [
+            ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),
+            ("opening cost", f"{opening_cost:,.6g}"),
+            ("assignment cost", f"{transport:,.6g}"),
+            ("capacity used", f"{utilisation:.1%}"),
+            ("points split over sites", f"{split_points}"),
+        ]
+        return self.location_solution(is_open, assignment, summary=summary, headline=headline,
+                                      objective=opening_cost + transport)
+
+
+class SSCFLP(CFLP):
+    __doc__ = CFLP.__doc__
+    name: ClassVar[str] = "sscflp"
+    title: ClassVar[str] = "single-source capacitated facility location"
+    single_source = True

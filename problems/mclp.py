@@ -1,0 +1,95 @@
+r"""Maximal covering location (MCLP): open p sites so that the demand within the service
+radius of an open site is largest (Church and ReVelle 1974).
+
+Sets and parameters
+    I demand points with weights w_i, J candidate sites, p, service radius S;
+    N_i = {j : d_ij ≤ S} the sites that cover i; F fixed and B forbidden sites.
+
+Variables
+    y_j ∈ {0,1} site j open;  z_i ∈ [0,1] point i covered (integral at the optimum: with
+    y integral, z_i = min(1, Σ_{N_i} y_j)).
+
+    max   Σ_i w_i z_i
+    s.t.  z_i ≤ Σ_{j∈N_i} y_j        ∀ i      (cover)
+          Σ_j y_j = p                         (count)
+          y_j = 1 (j ∈ F),  y_j = 0 (j ∈ B)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr import LinearExpression
+
+from optimise.parameters import Parameter
+from optimise.problem import Solution
+from optimise.solver import SolverOutcome
+from problems._location import METRIC, LocationProblem, weighted_stats
+
+
+class MCLP(LocationProblem):
+    name: ClassVar[str] = "mclp"
+    title: ClassVar[str] = "maximal covering: p sites, most demand within the service radius"
+    parameters: ClassVar[dict[str, Parameter]] = {
+        "p": Parameter("p", "integer", "number of sites to open", required=True, minimum=1),
+        "service_radius": Parameter("service_radius", "number", "a point is covered within this distance",
+                                    required=True, minimum=0, unit="as the distances"),
+        "metric": METRIC,
+    }
+    formulation = "covering"
+
+    def check(self) -> None:
+        super().check()
+        self.check_p(self.params["p"])
+
+    def build(self) -> pyo.ConcreteModel:
+        d = self.data
+        radius = self.params["service_radius"]
+        model = pyo.ConcreteModel(name=self.name)
+        self.site_variables(model)
+        y = [model.y[j] for j in range(d.n_sites)]
+        cover = [np.flatnonzero(d.distance[i] <= radius).tolist() for i in range(d.n_demand)]
+        coverable = [i for i in range(d.n_demand) if cover[i] and d.weights[i] > 0]
+        model.I = pyo.Set(initialize=coverable)
+        model.z = pyo.Var(model.I, bounds=(0, 1))
+        model.cover = pyo.Constraint(
+            model.I,
+            rule=lambda m, i: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(cover[i]) + [-1.0],
+                                               linear_vars=[y[j] for j in cover[i]] + [m.z[i]]) >= 0,
+        )
+        model.count = pyo.Constraint(expr=pyo.quicksum(y) == self.params["p"])
+        model.covered = pyo.Objective(
+            expr=LinearExpression(constant=0.0, linear_coefs=[float(d.weights[i]) for i in coverable],
+                                  linear_vars=[model.z[i] for i in coverable]),
+            sense=pyo.maximize,
+        )
+        return model
+
+    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+        d = self.data
+        radius = self.params["service_radius"]
+        is_open = self.open_mask(model)
+        best, dist = self.nearest_open(is_open)
+        covered = dist <= radius
+        covered_weight = float(d.weights[covered].sum())
+        total = float(d.weights.sum())
+        assignment = pd.DataFrame({"demand": np.flatnonzero(covered), "site": best[covered], "share": 1.0})
+        stats = weighted_stats(np.where(covered, dist, np.inf), d.weights)
+        summary = {
+            "covered_demand": covered_weight,
+            "total_demand": total,
+            "coverage": covered_weight / total if total > 0 else 1.0,
+            "points_covered": int(covered.sum()),
+            "points_uncovered": int((~covered).sum()),
+            **{f"covered_{k}": v for k, v in stats.items()},
+        }
+        headline = [
+            ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),
+            ("demand covered", f"{covered_weight:,.6g} of {total:,.6g} ({summary['coverage']:.1%})"),
+            ("points not covered", f"{summary['points_uncovered']}"),
+        ]
+        return self.location_solution(is_open, assignment, summary=summary, headline=headline,
+                                      objective=covered_weight)

@@ -1,0 +1,42 @@
+"""The small published benchmark instances reach their proven optimum, status optimal."""
+
+from __future__ import annotations
+
+import pytest
+
+from problems.formats import read_holmberg, read_orlib_cap, read_orlib_pmed
+from tests.conftest import BENCH
+
+PMED_OPT = dict(line.split() for line in (BENCH / "orlib-pmed" / "pmedopt.txt").read_text().splitlines()[1:])
+CAP_OPT = dict(line.split() for line in (BENCH / "orlib-cap" / "capopt.txt").read_text().splitlines()[1:])
+HOLMBERG_OPT = [float(v) for v in (BENCH / "sscflp-holmberg" / "os").read_text().split()]
+
+
+@pytest.mark.parametrize("name", sorted(PMED_OPT, key=lambda s: int(s[4:])))
+def test_orlib_pmed(name: str) -> None:
+    res = read_orlib_pmed(BENCH / "orlib-pmed" / f"{name}.txt").solve()
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(float(PMED_OPT[name]), abs=1e-6)
+    assert res.gap == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(CAP_OPT))
+def test_orlib_cap(name: str) -> None:
+    res = read_orlib_cap(BENCH / "orlib-cap" / f"{name}.txt").solve()
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(float(CAP_OPT[name]), abs=1e-3)
+
+
+@pytest.mark.parametrize("k", range(1, len(HOLMBERG_OPT) + 1))
+def test_holmberg(k: int) -> None:
+    res = read_holmberg(BENCH / "sscflp-holmberg" / f"p{k}").solve()
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(HOLMBERG_OPT[k - 1], abs=1e-6)
+    assert res.split_points == 0
+
+
+def test_pmed_p_override_changes_the_plan() -> None:
+    res = read_orlib_pmed(BENCH / "orlib-pmed" / "pmed1.txt", p=6).solve()
+    assert res.status == "optimal" and len(res.open_sites) == 6
+    assert all(1 <= s <= 100 for s in res.open_sites)
+    assert res.objective < 5819
