@@ -184,14 +184,33 @@ def _print_result(result: Any) -> None:
     table.add_row("gap", "-" if result.gap is None else f"{result.gap:.4%}")
     for label, value in result.solution.headline:
         table.add_row(label, value)
-    open_sites = result.solution.summary.get("open_sites")
-    if open_sites is not None:
-        shown = ", ".join(str(s) for s in open_sites[:30]) + (" …" if len(open_sites) > 30 else "")
-        table.add_row("open sites", shown)
     table.add_row("time", f"{result.seconds:.2f} s (build {result.build_seconds:.2f} s, solve {result.solve_seconds:.2f} s)")
     table.add_row("formulation", f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
                   f"{result.size.get('columns', 0):,} columns, {result.size.get('nonzeros', 0):,} nonzeros")
     out_console.print(table)
+    sites = result.tables.get("sites")
+    if sites is not None and "open" in sites.columns:
+        _print_open_sites(sites[sites["open"]])
+
+
+def _print_open_sites(sites: Any, limit: int = 25) -> None:
+    """The chosen sites, busiest first: what a planner looks at first."""
+    columns = [c for c in ("id", "name", "fixed", "demand_served", "points_served", "utilisation") if c in sites.columns]
+    table = Table(*columns, title=f"open sites ({len(sites)})", title_justify="left")
+    for row in sites.sort_values("demand_served", ascending=False).head(limit).itertuples(index=False):
+        cells = []
+        for col in columns:
+            value = getattr(row, col)
+            if col == "utilisation":
+                cells.append(f"{value:.0%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:,.6g}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    out_console.print(table)
+    if len(sites) > limit:
+        out_console.print(f"… and {len(sites) - limit} more (see sites.csv with --out)")
 
 
 def main() -> None:

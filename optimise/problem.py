@@ -149,6 +149,11 @@ class Problem(ABC):
     def build(self) -> pyo.ConcreteModel:
         """Build the Pyomo model of this formulation."""
 
+    def separator(self, model: pyo.ConcreteModel) -> Any:
+        """For formulations solved by row generation: a :class:`optimise.cutloop.Separator`
+        supplying the rows the model leaves out. None (the default) solves the model as is."""
+        return None
+
     @abstractmethod
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         """Turn the solved model into tables, layers and figures."""
@@ -176,7 +181,13 @@ class Problem(ABC):
         start = time.perf_counter()
         model = self.build()
         built = time.perf_counter()
-        outcome = solve_model(model, options)
+        separator = self.separator(model)
+        if separator is None:
+            outcome = solve_model(model, options)
+        else:
+            from optimise.cutloop import solve_with_cuts
+
+            outcome = solve_with_cuts(model, separator, options)
         solution = self.extract(model, outcome) if outcome.has_solution else Solution()
         if solution.objective is not None:
             reconcile(outcome, solution.objective, maximize=_is_max(model))

@@ -116,9 +116,33 @@ def _configure(h: highspy.Highs, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
-def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolverOutcome:
-    """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it."""
-    options = options or SolveOptions()
+@dataclass
+class LoadedModel:
+    """A Pyomo model compiled and handed to HiGHS (not yet solved)."""
+
+    highs: highspy.Highs
+    columns: list[Any]
+    eliminated: list[Any]
+    integer: np.ndarray
+    maximize: bool
+    size: dict[str, int]
+    handoff_seconds: float
+
+    def column_index(self) -> dict[int, int]:
+        return {id(var): k for k, var in enumerate(self.columns)}
+
+    def load_values(self, values: np.ndarray) -> None:
+        """Write column values back into the Pyomo variables (integers rounded)."""
+        if self.integer.any():
+            values = np.where(self.integer == 1, np.round(values), values)
+        for var, value in zip(self.columns, values.tolist()):
+            var.set_value(value, skip_validation=True)
+        for var, expr in self.eliminated:
+            var.set_value(pyo.value(expr), skip_validation=True)
+
+
+def load_model(model: pyo.ConcreteModel, options: SolveOptions, *, relax: bool = False) -> LoadedModel:
+    """Compile ``model`` with Pyomo's standard form compiler and pass it to HiGHS as matrices."""
     start = time.perf_counter()
     repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     objectives = repn.objectives
@@ -144,40 +168,45 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
             len(row_lower), row_lower, row_upper, matrix.nnz,
             matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
         )
-    if integer.any():
+    if integer.any() and not relax:
         h.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integer)
     h.changeObjectiveOffset(offset)
-    h.changeObjectiveSense(
-        highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize
-    )
-    handoff = time.perf_counter() - start
-
-    t0 = time.perf_counter()
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-        # Presolve could not tell which; the simplex on the unreduced model can.
-        h.setOptionValue("presolve", "off")
-        h.run()
-        status = h.getModelStatus()
-    solve_seconds = time.perf_counter() - t0
-    outcome = _map_status(h, status, bool(integer.any()), sense == pyo.maximize)
-    outcome.handoff_seconds = handoff
-    outcome.solve_seconds = solve_seconds
-    outcome.size = {
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize)
+    size = {
         "columns": n_cols,
         "rows": int(len(row_lower)),
         "nonzeros": int(matrix.nnz),
         "integer_columns": int(integer.sum()),
     }
+    return LoadedModel(h, list(repn.columns), list(repn.eliminated_vars), integer, sense == pyo.maximize,
+                       size, time.perf_counter() - start)
+
+
+def run_highs(h: highspy.Highs) -> Any:
+    """Run HiGHS; where presolve cannot tell infeasible from unbounded, ask the simplex."""
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        h.setOptionValue("presolve", "off")
+        h.run()
+        status = h.getModelStatus()
+        h.setOptionValue("presolve", "choose")
+    return status
+
+
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolverOutcome:
+    """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it."""
+    options = options or SolveOptions()
+    loaded = load_model(model, options)
+    t0 = time.perf_counter()
+    status = run_highs(loaded.highs)
+    solve_seconds = time.perf_counter() - t0
+    outcome = _map_status(loaded.highs, status, bool(loaded.integer.any()), loaded.maximize)
+    outcome.handoff_seconds = loaded.handoff_seconds
+    outcome.solve_seconds = solve_seconds
+    outcome.size = loaded.size
     if outcome.has_solution:
-        values = np.asarray(h.getSolution().col_value, dtype=float)
-        if integer.any():
-            values = np.where(integer == 1, np.round(values), values)
-        for var, value in zip(repn.columns, values.tolist()):
-            var.set_value(value, skip_validation=True)
-        for var, expr in repn.eliminated_vars:
-            var.set_value(pyo.value(expr), skip_validation=True)
+        loaded.load_values(np.asarray(loaded.highs.getSolution().col_value, dtype=float))
     return outcome
 
 

@@ -26,8 +26,19 @@ Assignment formulation (``formulation = "assignment"``), the textbook model
     x_ij ∈ [0,1] share of i served by j (only pairs with c_ij < ∞):
     min Σ c_ij x_ij  s.t. Σ_j x_ij = 1 ∀i;  x_ij ≤ y_j ∀i,j;  Σ_j y_j = p.
 
-With ``formulation = "auto"`` (the default) the radius model is used when demand points
-see at most half as many distinct costs as reachable sites, else the assignment model.
+Benders decomposition of the radius formulation (``formulation = "benders"``, the default
+with ``"auto"``; Duran-Mateluna, Ales and Elloumi 2023)
+    Project out z: with θ_i ≥ 0 the cost of serving i,
+
+    min   Σ_i θ_i
+    s.t.  θ_i ≥ D − Σ_{j: c_ij < D} (D − c_ij) y_j     ∀ i, every level D of i   (radius cuts)
+          Σ_{j: c_ij < ∞} y_j ≥ 1                       ∀ i with unreachable sites
+          Σ_j y_j = p,  y fixed/forbidden as given,  θ_i ≥ min_j c_ij.
+
+    The cuts are exponentially many in total but each is found in closed form, so they are
+    generated as needed by :class:`RadiusCuts` in the engine's cut loop
+    (:mod:`optimise.cutloop`): first until the LP relaxation is exact, then at every
+    integer plan HiGHS finds. The master has |I| + |J| columns instead of |I|·|J|.
 
 Solution: every demand point is served by its nearest open site.
 """
@@ -41,6 +52,9 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
+import scipy.sparse as sp
+
+from optimise.cutloop import Rows, Separator
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
@@ -53,7 +67,7 @@ class PMedian(LocationProblem):
     parameters: ClassVar[dict[str, Parameter]] = {
         "p": Parameter("p", "integer", "number of sites to open", required=True, minimum=1),
         "formulation": Parameter("formulation", "text", "model to build", default="auto",
-                                 choices=("auto", "radius", "assignment")),
+                                 choices=("auto", "benders", "radius", "assignment")),
         "metric": METRIC,
     }
 
@@ -64,15 +78,22 @@ class PMedian(LocationProblem):
 
     def build(self) -> pyo.ConcreteModel:
         choice = self.params["formulation"]
-        self.formulation = choose_formulation(self.data.assign_cost) if choice == "auto" else choice
+        self.formulation = "benders" if choice == "auto" else choice
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
-        if self.formulation == "radius":
+        if self.formulation == "benders":
+            define_master(model, self.data.assign_cost)
+        elif self.formulation == "radius":
             define_radius(model, self.data.assign_cost, self.data.fixed)
         else:
             define_assignment(model, self.data.assign_cost)
         model.count = pyo.Constraint(expr=pyo.quicksum(model.y[j] for j in model.J) == self.params["p"])
         return model
+
+    def separator(self, model: pyo.ConcreteModel) -> Separator | None:
+        if self.formulation != "benders":
+            return None
+        return RadiusCuts(model, self.data.assign_cost)
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         d = self.data
@@ -93,14 +114,73 @@ class PMedian(LocationProblem):
                                       objective=total)
 
 
-def choose_formulation(cost: np.ndarray) -> str:
-    """The radius model pays off when demand points see few distinct costs (network
-    distances, rounded travel times); with all-distinct costs (straight lines) it has as
-    many z as the assignment model has x, plus longer rows, so the textbook model is used."""
-    sample = cost[:: max(1, cost.shape[0] // 50)]
-    distinct = np.mean([len(np.unique(row[np.isfinite(row)])) for row in sample])
-    finite = np.mean(np.isfinite(sample).sum(axis=1))
-    return "radius" if distinct <= 0.5 * finite else "assignment"
+def define_master(model: pyo.ConcreteModel, cost: np.ndarray) -> None:
+    """Benders master: θ_i, the served and count rows; the radius cuts come from
+    :class:`RadiusCuts` while solving."""
+    n, m = cost.shape
+    lowest = np.where(np.isfinite(cost), cost, np.inf).min(axis=1)
+    model.I = pyo.RangeSet(0, n - 1)
+    model.theta = pyo.Var(model.I, bounds=lambda mod, i: (float(lowest[i]), None))
+    sparse = [i for i in range(n) if not np.isfinite(cost[i]).all()]
+    y = [model.y[j] for j in range(m)]
+    model.served = pyo.Constraint(
+        sparse, rule=lambda mod, i: pyo.quicksum(y[j] for j in np.flatnonzero(np.isfinite(cost[i]))) >= 1
+    )
+    model.cost = pyo.Objective(
+        expr=LinearExpression(constant=0.0, linear_coefs=[1.0] * n, linear_vars=[model.theta[i] for i in range(n)]),
+        sense=pyo.minimize,
+    )
+
+
+class RadiusCuts(Separator):
+    """Benders cuts of the radius formulation (Duran-Mateluna, Ales and Elloumi 2023).
+
+    For demand point i and a point (y, θ), let D be the smallest cost level at which the
+    open share reaches 1: Σ_{j: c_ij ≤ D} y_j ≥ 1. The subproblem of i is then solved in
+    closed form, and its cut θ_i ≥ D − Σ_{j: c_ij < D} (D − c_ij) y_j is added when
+    violated. At an integer y, D is the cost to the nearest open site, so the cut is exact.
+    """
+
+    def __init__(self, model: pyo.ConcreteModel, cost: np.ndarray) -> None:
+        self.cost = cost
+        n, m = cost.shape
+        self.n, self.m = n, m
+        self.variables = [model.y[j] for j in range(m)] + [model.theta[i] for i in range(n)]
+        self.order = np.argsort(cost, axis=1, kind="stable")
+        self.sorted = np.take_along_axis(cost, self.order, axis=1)
+        self.block = max(1, int(2e7 // max(m, 1)))  # customers per block: bounded memory
+
+    def separate(self, x: np.ndarray) -> Rows:
+        y, theta = x[: self.m], x[self.m:]
+        lowers, blocks = [], []
+        for start in range(0, self.n, self.block):
+            stop = min(start + self.block, self.n)
+            cost = self.cost[start:stop]
+            cum = np.cumsum(y[self.order[start:stop]], axis=1)
+            reached = cum >= 1 - 1e-9
+            pos = np.where(reached.any(axis=1), reached.argmax(axis=1),
+                           np.isfinite(self.sorted[start:stop]).sum(axis=1) - 1)
+            level = self.sorted[start:stop][np.arange(stop - start), pos]
+            coef = np.where(np.isfinite(cost), np.maximum(level[:, None] - cost, 0.0), 0.0)
+            value = level - coef @ y
+            violated = np.flatnonzero(value > theta[start:stop] + 1e-6 * np.maximum(1.0, np.abs(value)))
+            if len(violated) == 0:
+                continue
+            rows = sp.csr_matrix(coef[violated])
+            theta_part = sp.csr_matrix((np.ones(len(violated)), (np.arange(len(violated)), start + violated)),
+                                       shape=(len(violated), self.n))
+            blocks.append(sp.hstack([rows, theta_part], format="csr"))
+            lowers.append(level[violated])
+        if not blocks:
+            return Rows(np.zeros(0), sp.csr_matrix((0, self.m + self.n)))
+        return Rows(np.concatenate(lowers), sp.vstack(blocks, format="csr"))
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        is_open = x[: self.m] > 0.5
+        served = np.where(is_open[None, :], self.cost, np.inf).min(axis=1)
+        exact = x.copy()
+        exact[self.m:] = served
+        return float(served.sum()), exact
 
 
 def define_radius(model: pyo.ConcreteModel, cost: np.ndarray, fixed: np.ndarray) -> None:

@@ -35,7 +35,7 @@ def subsets(m: int, p: int, fixed=(), forbidden=()):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("formulation", ["radius", "assignment"])
+@pytest.mark.parametrize("formulation", ["benders", "radius", "assignment"])
 def test_p_median(seed: int, formulation: str) -> None:
     rng, cost, w = random_case(seed, sparse=seed % 3 == 0)
     m = cost.shape[1]
