@@ -400,6 +400,19 @@ class LocationProblem(Problem):
         best = dist.argmin(axis=1)
         return best, dist[np.arange(len(best)), best]
 
+    def nearest_plan(self, model: pyo.ConcreteModel) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, dict[str, float]]:
+        """Open sites of the solved model; every point assigned to its nearest open site;
+        the distances and their demand-weighted statistics."""
+        is_open = self.open_mask(model)
+        best, dist = self.nearest_open(is_open)
+        assignment = pd.DataFrame({"demand": np.arange(self.data.n_demand), "site": best, "share": 1.0})
+        return is_open, assignment, dist, weighted_stats(dist, self.data.weights)
+
+    def cover_sets(self, radius: float) -> list[list[int]]:
+        """For each demand point, the sites within ``radius`` of it."""
+        within = self.data.distance <= radius
+        return [np.flatnonzero(row).tolist() for row in within]
+
     def location_solution(
         self,
         is_open: np.ndarray,
@@ -424,11 +437,14 @@ class LocationProblem(Problem):
         sites = pd.DataFrame({"id": d.site_ids, "open": is_open, "fixed": d.fixed, "forbidden": d.forbidden})
         sites["demand_served"] = served["demand_served"].reindex(range(d.n_sites)).fillna(0.0).to_numpy()
         sites["points_served"] = served["points"].reindex(range(d.n_sites)).fillna(0).astype(int).to_numpy()
-        if d.capacity is not None:
+        if self.needs_capacity and d.capacity is not None:
             sites["capacity"] = d.capacity
             sites["utilisation"] = np.where(d.capacity > 0, sites["demand_served"] / d.capacity, 0.0)
         if d.sites_table is not None:
             extra = d.sites_table.drop(columns=[c for c in sites.columns if c in d.sites_table.columns and c != "id"])
+            if not self.needs_capacity:
+                # an uncapacitated model ignores capacities: do not suggest it kept them
+                extra = extra.rename(columns={"capacity": "capacity_input"})
             sites = sites.merge(extra, on="id", how="left")
         assignment_table = a[["demand_id", "site_id", "share", "weight", "distance", "cost"]].reset_index(drop=True)
         tables = {"sites": sites, "assignment": assignment_table}

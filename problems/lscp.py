@@ -56,7 +56,7 @@ class LSCP(LocationProblem):
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
         y = [model.y[j] for j in range(d.n_sites)]
-        cover = [np.flatnonzero(d.distance[i] <= radius).tolist() for i in range(d.n_demand)]
+        cover = self.cover_sets(radius)
         model.cover = pyo.Constraint(
             range(d.n_demand),
             rule=lambda m, i: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(cover[i]),
@@ -70,10 +70,7 @@ class LSCP(LocationProblem):
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         d = self.data
-        is_open = self.open_mask(model)
-        best, dist = self.nearest_open(is_open)
-        stats = weighted_stats(dist, d.weights)
-        assignment = pd.DataFrame({"demand": np.arange(d.n_demand), "site": best, "share": 1.0})
+        is_open, assignment, dist, stats = self.nearest_plan(model)
         cost = float(self.site_costs()[is_open].sum())
         headline = [
             ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),

@@ -51,7 +51,7 @@ class MCLP(LocationProblem):
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
         y = [model.y[j] for j in range(d.n_sites)]
-        cover = [np.flatnonzero(d.distance[i] <= radius).tolist() for i in range(d.n_demand)]
+        cover = self.cover_sets(radius)
         coverable = [i for i in range(d.n_demand) if cover[i] and d.weights[i] > 0]
         model.I = pyo.Set(initialize=coverable)
         model.z = pyo.Var(model.I, bounds=(0, 1))

@@ -111,10 +111,7 @@ class PCenter(LocationProblem):
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         d = self.data
-        is_open = self.open_mask(model)
-        best, dist = self.nearest_open(is_open)
-        stats = weighted_stats(dist, d.weights)
-        assignment = pd.DataFrame({"demand": np.arange(d.n_demand), "site": best, "share": 1.0})
+        is_open, assignment, dist, stats = self.nearest_plan(model)
         radius = float(dist.max())
         headline = [
             ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),

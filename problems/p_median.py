@@ -97,11 +97,8 @@ class PMedian(LocationProblem):
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         d = self.data
-        is_open = self.open_mask(model)
-        best, dist = self.nearest_open(is_open)
-        total = float(d.assign_cost[np.arange(d.n_demand), best].sum())
-        stats = weighted_stats(dist, d.weights)
-        assignment = pd.DataFrame({"demand": np.arange(d.n_demand), "site": best, "share": 1.0})
+        is_open, assignment, dist, stats = self.nearest_plan(model)
+        total = float(np.where(is_open[None, :], d.assign_cost, np.inf).min(axis=1).sum())
         summary = {"total_cost": total, **stats}
         headline = [
             ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),
