@@ -123,6 +123,7 @@ def solve_with_cuts(
 
     # Phase 1: the LP relaxation of the full model.
     lp_bound = -math.inf
+    status = None
     while not timed_out():
         if remaining() is not None:
             h.setOptionValue("time_limit", max(remaining(), 1e-3))

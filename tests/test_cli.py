@@ -84,3 +84,9 @@ def test_problems_lists_the_registry(cli) -> None:
     run = cli("problems")
     for name in ("p_median", "p_center", "mclp", "lscp", "cflp", "sscflp"):
         assert name in run.stdout
+
+
+def test_tiny_time_limit_with_the_cut_loop(cli) -> None:
+    run = cli("solve", BENCH / "orlib-pmed" / "pmed6.txt", "-f", "orlib-pmed", "--time-limit", "0.000001", "--json")
+    data = run.json()
+    assert data["status"] in ("feasible", "no_solution") and run.code in (0, 1)
