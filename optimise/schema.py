@@ -35,6 +35,8 @@ class Column:
     maximum: float | None = None
     positive: bool = False
     unique: bool = False
+    #: value taken by an empty cell (e.g. inf for "no capacity limit"); None: empty is an error
+    blank: Any = None
 
     def doc_row(self) -> str:
         req = "yes" if self.required else f"no (default {self.default!r})"
@@ -87,7 +89,9 @@ def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
     values = values.astype(float)
     arr = values.to_numpy()
     missing = np.isnan(arr)
-    if missing.any():
+    if col.blank is not None:
+        arr = np.where(missing, 0.0, arr)
+    if missing.any() and col.blank is None:
         raise InputError("value is missing (empty or NaN)", file=file, field=col.name, row=_first_bad(missing))
     inf = np.isinf(arr)
     if inf.any():
@@ -115,6 +119,8 @@ def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
             raise InputError(
                 f"must be at most {col.maximum:g}, found {arr[r - 1]:g}", file=file, field=col.name, row=r
             )
+    if col.blank is not None:
+        arr = np.where(missing, col.blank, arr)
     if col.kind == "integer":
         frac = arr != np.round(arr)
         if frac.any():
@@ -184,8 +190,7 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
                 have = ", ".join(c for c in out.columns if c != "geometry") or "none"
                 raise InputError(f"required column is missing (columns found: {have})", file=file, field=col.name)
             out[col.name] = col.default
-            if col.default is None:
-                continue
+            continue
         series = out[col.name]
         if col.kind in ("number", "integer"):
             out[col.name] = _as_number(series, col, file)
@@ -206,11 +211,11 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
 
 
 def check_references(
-    values: pd.Series, known: Sequence[Any], *, file: str, field: str, what: str
+    values: pd.Series, known: Sequence[Any], *, file: str, field: str, what: str, hint: str = ""
 ) -> None:
     """Every value of ``values`` must be one of ``known`` (e.g. a cost row naming a site)."""
     known_set = set(known)
     bad = ~values.isin(known_set).to_numpy()
     if bad.any():
         r = _first_bad(bad)
-        raise InputError(f"unknown {what} {values.iloc[r - 1]!r}", file=file, field=field, row=r)
+        raise InputError(f"unknown {what} {values.iloc[r - 1]!r}{hint}", file=file, field=field, row=r)

@@ -1,0 +1,140 @@
+"""The vital-systems data model: systems, assets and the dependencies between them.
+
+- A **system** is energy, water, mobility, waste, digital, or one a user adds.
+- An **asset** belongs to one system: a substation, a feeder, a pumping station, a road
+  link, a bridge, a data centre. It has a capacity and a current load (so spare capacity),
+  a criticality, and the people and households it serves.
+- A **dependency** ``source -> target`` says that the target needs the source: its
+  ``strength`` (0..1) is the share of the target's function that is lost when the source is
+  lost entirely (or overloaded); ``kind`` says how (supply, access, data, space, cooling …).
+
+Tables come from an instance's layers (CSV, Parquet, GeoJSON, GeoPackage) and are checked:
+unknown assets or systems, self-loops, strengths outside [0, 1] are clear input errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from optimise.errors import InputError
+from optimise.schema import Column, TableSchema, check_references, validate_table
+
+DEFAULT_SYSTEMS = ("energy", "water", "mobility", "waste", "digital")
+
+SYSTEMS = TableSchema(
+    "systems",
+    (
+        Column("id", "id", "system name, e.g. energy", unique=True),
+        Column("description", "text", "what the system does", required=False, default=""),
+    ),
+    description="Optional: the systems of the city. Without it: energy, water, mobility, waste, digital.",
+)
+
+ASSETS = TableSchema(
+    "assets",
+    (
+        Column("id", "id", "asset id", unique=True),
+        Column("system", "id", "the system the asset belongs to"),
+        Column("type", "text", "kind of asset (substation, feeder, road link, bridge …)", required=False, default=""),
+        Column("capacity", "number", "what the asset can carry; empty: not capacity-limited",
+               unit="as unit", required=False, default=np.inf, minimum=0, blank=np.inf),
+        Column("load", "number", "what it carries now; empty: 0", unit="as unit", required=False, default=0.0, minimum=0, blank=0.0),
+        Column("unit", "text", "unit of capacity and load (MW, vehicles/h, m3/h …)", required=False, default=""),
+        Column("criticality", "number", "weight of the asset in rankings; empty: 1", required=False, default=1.0, minimum=0, blank=1.0),
+        Column("people", "number", "inhabitants who depend on the asset directly; empty: 0", unit="people",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("households", "number", "households who depend on the asset directly; empty: 0",
+               unit="households", required=False, default=0.0, minimum=0, blank=0.0),
+    ),
+    description="Assets of the vital systems; geometry optional.",
+    geometry="optional",
+)
+
+DEPENDENCIES = TableSchema(
+    "dependencies",
+    (
+        Column("source", "id", "the asset depended on (supplier)"),
+        Column("target", "id", "the dependent asset"),
+        Column("kind", "text", "supply, access, data, space, cooling …", required=False, default="supply"),
+        Column("strength", "number", "share of the target's function lost when the source is lost",
+               minimum=0, maximum=1),
+    ),
+    description="Directed dependencies between assets.",
+)
+
+
+@dataclass
+class VitalSystems:
+    """Validated systems, assets and dependencies, with index arrays for fast propagation."""
+
+    systems: pd.DataFrame
+    assets: pd.DataFrame
+    dependencies: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = pd.Index(self.assets["id"])
+        self.src = self.index.get_indexer(self.dependencies["source"])
+        self.dst = self.index.get_indexer(self.dependencies["target"])
+        self.strength = self.dependencies["strength"].to_numpy(dtype=float)
+
+    @property
+    def n(self) -> int:
+        return len(self.assets)
+
+    def position(self, asset_id: Any, *, file: str | None = None, field: str = "asset", row: int | None = None) -> int:
+        k = self.index.get_indexer([asset_id])[0]
+        if k < 0:
+            raise InputError(f"unknown asset {asset_id!r}", file=file, field=field, row=row)
+        return int(k)
+
+    def matrix(self) -> sp.csr_matrix:
+        """Sparse (target x source) matrix of strengths (duplicates keep the strongest)."""
+        m = sp.coo_matrix((self.strength, (self.dst, self.src)), shape=(self.n, self.n)).tocsr()
+        return m
+
+    @classmethod
+    def from_tables(
+        cls,
+        assets: pd.DataFrame,
+        dependencies: pd.DataFrame | None = None,
+        systems: pd.DataFrame | None = None,
+        *,
+        labels: dict[str, str] | None = None,
+    ) -> "VitalSystems":
+        labels = {"assets": "assets", "dependencies": "dependencies", "systems": "systems", **(labels or {})}
+        if systems is None:
+            systems = pd.DataFrame({"id": list(DEFAULT_SYSTEMS), "description": ""})
+        systems = validate_table(systems, SYSTEMS, file=labels["systems"])
+        assets = validate_table(assets, ASSETS, file=labels["assets"])
+        assets["system"] = assets["system"].astype(str)
+        systems["id"] = systems["id"].astype(str)
+        check_references(assets["system"], systems["id"].tolist(), file=labels["assets"], field="system",
+                         what="system", hint=" (add it to the systems table)")
+        if dependencies is None or len(dependencies) == 0:
+            dependencies = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                                         "kind": pd.Series(dtype=str), "strength": pd.Series(dtype=float)})
+        else:
+            dependencies = validate_table(dependencies, DEPENDENCIES, file=labels["dependencies"])
+            ids = assets["id"].tolist()
+            check_references(dependencies["source"], ids, file=labels["dependencies"], field="source", what="asset")
+            check_references(dependencies["target"], ids, file=labels["dependencies"], field="target", what="asset")
+            loops = (dependencies["source"] == dependencies["target"]).to_numpy()
+            if loops.any():
+                r = int(np.flatnonzero(loops)[0]) + 1
+                raise InputError(f"asset {dependencies['source'].iloc[r - 1]!r} depends on itself",
+                                 file=labels["dependencies"], field="target", row=r)
+            dup = dependencies.duplicated(["source", "target", "kind"]).to_numpy()
+            if dup.any():
+                r = int(np.flatnonzero(dup)[0]) + 1
+                raise InputError("this dependency (source, target, kind) appears twice",
+                                 file=labels["dependencies"], field="target", row=r)
+        over = (assets["load"] > assets["capacity"]).to_numpy()
+        assets["overloaded_at_start"] = over
+        return cls(systems.reset_index(drop=True), assets.reset_index(drop=True),
+                   dependencies.reset_index(drop=True), labels)

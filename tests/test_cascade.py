@@ -1,0 +1,154 @@
+"""The cascade checker on hand-made networks whose cascade is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimise.cascade import Change, Scenario, Thresholds, evaluate, n_minus_one, resilience
+from optimise.errors import InputError
+from optimise.vital import VitalSystems
+
+
+def network(assets: list[dict], deps: list[tuple[str, str, float]]) -> VitalSystems:
+    return VitalSystems.from_tables(
+        pd.DataFrame(assets),
+        pd.DataFrame(deps, columns=["source", "target", "strength"]) if deps else None,
+    )
+
+
+def asset(id_: str, system: str = "energy", **kw) -> dict:
+    return {"id": id_, "system": system, **kw}
+
+
+def state(impact, period: int = 0):
+    return next(s for s in impact.states if s.period == period)
+
+
+def test_chain() -> None:
+    vs = network([asset(x) for x in "ABCD"], [("A", "B", 1.0), ("B", "C", 0.5), ("C", "D", 1.0)])
+    st = state(evaluate(vs, Scenario("A out", [Change("A", "outage")])))
+    assert st.function == pytest.approx([0.0, 0.0, 0.5, 0.5])
+    assert st.order.tolist() == [1, 2, 3, 4]
+
+
+def test_cycle_terminates_at_the_fixpoint() -> None:
+    vs = network([asset(x) for x in "ABC"], [("A", "B", 0.5), ("B", "A", 0.5), ("C", "A", 1.0)])
+    st = state(evaluate(vs, Scenario("C half out", [Change("C", "outage", 0.5)])))
+    f_a = 0.375 / 0.875
+    assert st.function == pytest.approx([f_a, 0.5 + 0.5 * f_a, 0.5], abs=1e-7)
+
+
+def test_full_cycle_collapses_and_terminates() -> None:
+    vs = network([asset(x) for x in "ABCD"], [("A", "B", 1.0), ("B", "C", 1.0), ("C", "A", 1.0), ("D", "A", 0.5)])
+    st = state(evaluate(vs, Scenario("D out", [Change("D", "outage")])))
+    assert st.function[:3] == pytest.approx([0, 0, 0], abs=1e-8)
+
+
+def test_diamond_with_partial_strengths() -> None:
+    vs = network([asset(x) for x in "ABCD"],
+                 [("A", "B", 0.5), ("A", "C", 0.5), ("B", "D", 0.6), ("C", "D", 0.6)])
+    impact = evaluate(vs, Scenario("A out", [Change("A", "outage")]))
+    st = state(impact)
+    assert st.function == pytest.approx([0.0, 0.5, 0.5, 0.49])
+    assert st.order.tolist() == [1, 2, 2, 3]
+    flags = impact.asset_flags().set_index("asset")["flag"].to_dict()
+    assert flags == {"A": "red", "B": "red", "C": "red", "D": "red"}
+
+
+def test_overload_from_added_load_explains_itself() -> None:
+    vs = network(
+        [asset("S", capacity=10.0, load=8.0, unit="MW", type="substation"),
+         asset("N", households=1200, people=2500, type="feeder area")],
+        [("S", "N", 1.0)],
+    )
+    scenario = Scenario("hubs", [Change("S", "load", 3.0, cause="charging load of hubs H1, H2")])
+    impact = evaluate(vs, scenario)
+    flags = impact.asset_flags().set_index("asset")
+    assert flags.loc["S", "flag"] == "red"  # 11 MW on 10 MW
+    assert flags.loc["S", "utilisation"] == pytest.approx(1.1)
+    assert flags.loc["N", "loss"] == pytest.approx(1 - 10 / 11)
+    assert flags.loc["N", "flag"] == "orange"
+    text = flags.loc["N", "explanation"]
+    assert "S over capacity (11 of 10 MW) ← charging load of hubs H1, H2" in text
+    assert "1,200 households at risk" in text
+    assert "1,200 households at risk" in flags.loc["S", "explanation"]
+    ind = impact.indicators().set_index(["system", "indicator"])
+    assert ind.loc[("energy", "spare_capacity_used"), "value"] == pytest.approx(1.5)
+    assert ind.loc[("energy", "service_lost_households"), "value"] == pytest.approx(1200 / 11)
+    systems = impact.system_flags().set_index("system")["flag"]
+    assert systems["energy"] == "red" and systems["water"] == "green"
+
+
+def test_periods_and_effects() -> None:
+    vs = network([asset("BR1", "mobility", type="bridge"), asset("L1", "mobility", people=300)], [("BR1", "L1", 0.4)])
+    closure = Change("BR1", "outage", periods=(2, 3), cause="renewal works",
+                     effects={"extra_vehicle_km": (1500.0, "vehicle-km/day")})
+    impact = evaluate(vs, Scenario("works", [closure], periods=[1, 2, 3, 4]))
+    ind = impact.indicators()
+    lost = ind[(ind["indicator"] == "service_lost_people") & (ind["system"] == "mobility")].set_index("period")["value"]
+    assert lost.loc[1] == 0 and lost.loc[2] == pytest.approx(120) and lost.loc[4] == 0
+    vkm = ind[ind["indicator"] == "extra_vehicle_km"]
+    assert vkm["period"].tolist() == [2, 3] and (vkm["unit"] == "vehicle-km/day").all()
+
+
+def test_baseline_overload_is_not_a_loss_of_the_plan() -> None:
+    vs = network([asset("S", capacity=5.0, load=6.0), asset("N", households=10)], [("S", "N", 1.0)])
+    impact = evaluate(vs, Scenario("nothing", []))
+    flags = impact.asset_flags().set_index("asset")
+    assert flags.loc["S", "flag"] == "red" and flags.loc["S", "loss"] == 0
+    assert "N" not in flags.index
+
+
+def test_thresholds_are_configurable() -> None:
+    vs = network([asset("A"), asset("B")], [("A", "B", 0.1)])
+    scenario = Scenario("A out", [Change("A", "outage")])
+    assert evaluate(vs, scenario).asset_flags().set_index("asset").loc["B", "flag"] == "orange"
+    strict = Thresholds(orange_loss=0.2)
+    assert evaluate(vs, scenario, strict).asset_flags().set_index("asset").loc["B", "flag"] == "green"
+    with pytest.raises(InputError):
+        Thresholds(orange_loss=0.6, red_loss=0.5)
+
+
+def test_n_minus_one() -> None:
+    # two feeders supply a district redundantly (each 0.5), one of them also a hospital fully
+    vs = network(
+        [asset("F1"), asset("F2"), asset("D", people=1000), asset("H", "water", people=200)],
+        [("F1", "D", 0.5), ("F2", "D", 0.5), ("F1", "H", 1.0)],
+    )
+    table = n_minus_one(vs).set_index("asset")
+    assert table.loc["F1", "people_lost"] == pytest.approx(700)
+    assert table.loc["F2", "people_lost"] == pytest.approx(500)
+    assert table.loc["F1", "service_kept"] == pytest.approx(1 - 700 / 1200)
+    assert table.loc["D", "people_lost"] == pytest.approx(1000)
+    assert n_minus_one(vs).iloc[0]["asset"] == "D"
+    res = resilience(vs)
+    assert res["worst_single_failure"] == "D"
+    assert res["deepest_cascade"] == 2
+    # vectorised blocks give the same answer as one scenario at a time
+    blocked = n_minus_one(vs, block=1).set_index("asset")
+    assert np.allclose(blocked.loc[table.index, "people_lost"], table["people_lost"])
+
+
+@pytest.mark.parametrize(
+    "assets,deps,message",
+    [
+        ([asset("A"), asset("B")], [("A", "Z", 0.5)], "unknown asset 'Z'"),
+        ([asset("A"), asset("B")], [("A", "A", 0.5)], "depends on itself"),
+        ([asset("A"), asset("B")], [("A", "B", 1.5)], "at most 1"),
+        ([asset("A"), asset("B")], [("A", "B", -0.1)], "at least 0"),
+        ([asset("A"), asset("B", "gas")], [], "unknown system 'gas'"),
+        ([asset("A"), asset("A")], [], "duplicate id"),
+        ([asset("A", capacity=-3.0)], [], "at least 0"),
+    ],
+)
+def test_bad_networks(assets, deps, message) -> None:
+    with pytest.raises(InputError, match=message):
+        network(assets, deps)
+
+
+def test_unknown_asset_in_scenario() -> None:
+    vs = network([asset("A")], [])
+    with pytest.raises(InputError, match="unknown asset 'Q'"):
+        evaluate(vs, Scenario("bad", [Change("Q", "outage")]))
