@@ -301,6 +301,10 @@ class Impact:
             return f"over capacity ({st.load[node]:,.4g} of {st.capacity[node]:,.4g}{' ' + unit if unit else ''})"
         if st.function[node] <= TOL:
             return "out of service"
+        if st.loss[node] <= TOL and st.utilisation[node] >= self.thresholds.orange_utilisation - TOL:
+            unit = a["unit"].iloc[node]
+            return (f"at {st.utilisation[node]:.0%} of capacity ({st.load[node]:,.4g} of "
+                    f"{st.capacity[node]:,.4g}{' ' + unit if unit else ''})")
         return f"loses {st.loss[node]:.0%}"
 
     def explain(self, st: PeriodState, k: int, exposed: np.ndarray | None = None) -> str:

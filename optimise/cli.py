@@ -59,8 +59,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _load_problem(path: Path, fmt: str | None, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any], str]:
-    """The problem object, the instance's own solver defaults, and a label for the run."""
+def _load_problem(path: Path, fmt: str | None, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any], str, Any]:
+    """The problem object, the instance's own solver defaults, a label, and the instance."""
     from optimise.loading import load_problem
 
     return load_problem(path, fmt, overrides)
@@ -90,7 +90,8 @@ def solve(
     overrides = {"p": p} if p is not None else {}
     if out is not None:
         check_output_folder(out)
-    problem, defaults, label = _load_problem(path, fmt, overrides)
+    problem, defaults, label, instance = _load_problem(path, fmt, overrides)
+    vital = _vital(instance)
     try:
         options = SolveOptions(
             time_limit=time_limit if time_limit is not None else defaults.get("time_limit"),
@@ -103,10 +104,17 @@ def solve(
         raise InputError(str(exc), field="solver options") from None
     err_console.print(f"solving {label} ({problem.name}) …")
     result = problem.solve(options, instance=label)
+    impact = None
+    if vital is not None and result.has_solution:
+        from optimise.impact import run_impact, thresholds
+
+        scenario = problem.scenario(result)
+        impact, impact_summary, _ = run_impact(vital, scenario, thresholds(instance), resilience=False)
+        result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
     if out is not None and result.has_solution:
         from optimise.outputs import write_result
 
-        write_result(result, out)
+        write_result(result, out, impact=impact)
         err_console.print(f"wrote {out}/")
     if json_out:
         sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
@@ -122,10 +130,68 @@ def validate(
     fmt: Format = None,
 ) -> None:
     """Check an instance (files, columns, values, references) without solving it."""
-    problem, _, label = _load_problem(path, fmt, {})
+    problem, _, label, instance = _load_problem(path, fmt, {})
     d = getattr(problem, "data", None)
     size = f": {d.n_demand} demand points, {d.n_sites} sites" if d is not None else ""
+    vital = _vital(instance)
+    if vital is not None:
+        size += f"; {vital.n} assets, {len(vital.dependencies)} dependencies"
     out_console.print(f"[green]ok[/] {label} is a valid {problem.name} instance{size}")
+
+
+def _vital(instance: Any) -> Any:
+    if instance is None:
+        return None
+    from optimise.impact import load_vital_systems
+
+    return load_vital_systems(instance)
+
+
+@app.command()
+@_guarded
+def impact(
+    path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml with assets (and dependencies) layers.")],
+    scenario: Annotated[Optional[Path], typer.Option("--scenario", "-s", help="Scenario file (TOML or CSV); none: today's state.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the report, flag map and tables (written atomically).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    resilience: Annotated[bool, typer.Option("--resilience/--no-resilience", help="Also compute N-1 redundancy.")] = True,
+) -> None:
+    """Evaluate a scenario on the vital systems: indicators, cascade flags with reasons, N-1."""
+    from optimise.cascade import Scenario
+    from optimise.impact import check_scenario, read_scenario, run_impact, thresholds, write_impact
+    from optimise.instance import load_instance
+    from optimise.io import check_output_folder
+
+    if out is not None:
+        check_output_folder(out)
+    instance = load_instance(path)
+    vital = _vital(instance)
+    if vital is None:
+        raise InputError("the instance has no assets layer: add assets = \"FILE\" under [data]",
+                         file=str(instance.toml_file), field="data.assets")
+    plan = read_scenario(scenario) if scenario is not None else Scenario("today (no changes)", [])
+    check_scenario(vital, plan, str(scenario))
+    result, summary, table = run_impact(vital, plan, thresholds(instance), resilience=resilience)
+    if out is not None:
+        write_impact(out, result, summary, table)
+        err_console.print(f"wrote {out}/")
+    if json_out:
+        sys.stdout.write(to_json(summary, indent=None) + "\n")
+        return
+    systems = Table("period", "system", "flag", "red", "orange", title=f"impact: {plan.name}", title_justify="left")
+    for row in result.system_flags().itertuples(index=False):
+        style = {"red": "red", "orange": "yellow"}.get(row.flag, "green")
+        systems.add_row(str(row.period), row.system, f"[{style}]{row.flag}[/]", str(row.red), str(row.orange))
+    out_console.print(systems)
+    flags = result.asset_flags()
+    flagged = flags[flags["flag"] != "green"].head(15)
+    for row in flagged.itertuples(index=False):
+        out_console.print(f"[{'red' if row.flag == 'red' else 'yellow'}]{row.flag:>6}[/] {row.explanation}", soft_wrap=True)
+    if "resilience" in summary:
+        res = summary["resilience"]
+        out_console.print(f"N-1: worst single failure keeps {res['n_minus_1_service_kept_worst']:.1%} of service "
+                          f"({res['worst_single_failures'][0]['asset']}); deepest cascade {res['deepest_cascade']} orders")
+    out_console.print(f"evaluated in {summary['impact_seconds']:.2f} s")
 
 
 @app.command("problems")

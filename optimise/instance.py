@@ -30,7 +30,8 @@ from optimise.errors import InputError
 from optimise.io import confined_path, read_table
 from optimise.schema import TableSchema, validate_table
 
-TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "sources"}
+TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "cascade", "sources"}
+CASCADE_KEYS = {"red_loss", "orange_loss", "red_utilisation", "orange_utilisation"}
 SOLVER_KEYS = {"time_limit", "gap", "threads", "seed"}
 
 
@@ -47,6 +48,7 @@ class Instance:
     parameters: dict[str, Any] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
+    cascade: dict[str, Any] = field(default_factory=dict)
     sources: Any = None
 
     def label(self, key: str) -> str:
@@ -88,10 +90,10 @@ def load_instance(path: str | Path) -> Instance:
     unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
     if unknown:
         raise InputError(f"unknown key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})", file=label, field=unknown[0])
-    problem = raw.get("problem")
-    if not isinstance(problem, str) or not problem:
-        raise InputError("names no problem: add problem = \"p_median\" (or another)", file=label, field="problem")
-    for key in ("parameters", "data", "solver"):
+    problem = raw.get("problem", "")
+    if not isinstance(problem, str):
+        raise InputError("expected a problem name such as \"p_median\"", file=label, field="problem")
+    for key in ("parameters", "data", "solver", "cascade"):
         if key in raw and not isinstance(raw[key], dict):
             raise InputError("expected a table ([section])", file=label, field=key)
     data = raw.get("data", {})
@@ -103,6 +105,13 @@ def load_instance(path: str | Path) -> Instance:
     bad = sorted(set(solver) - SOLVER_KEYS)
     if bad:
         raise InputError(f"unknown solver option (known: {', '.join(sorted(SOLVER_KEYS))})", file=label, field=f"solver.{bad[0]}")
+    cascade = raw.get("cascade", {})
+    bad = sorted(set(cascade) - CASCADE_KEYS)
+    if bad:
+        raise InputError(f"unknown cascade threshold (known: {', '.join(sorted(CASCADE_KEYS))})", file=label, field=f"cascade.{bad[0]}")
+    for key, value in cascade.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"expected a number, found {value!r}", file=label, field=f"cascade.{key}")
     crs = raw.get("crs")
     if crs is not None and not isinstance(crs, str):
         raise InputError(f"expected a CRS name such as \"EPSG:28992\", found {crs!r}", file=label, field="crs")
@@ -119,5 +128,6 @@ def load_instance(path: str | Path) -> Instance:
         parameters=dict(raw.get("parameters", {})),
         data=dict(data),
         solver=dict(solver),
+        cascade=dict(cascade),
         sources=raw.get("sources"),
     )

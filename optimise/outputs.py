@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 from optimise.io import MARKER, atomic_folder, to_json
 from optimise.problem import Result
 
 
-def write_result(result: Result, out: Path) -> list[Path]:
+def write_result(result: Result, out: Path, impact: Any = None) -> list[Path]:
     """Write ``result`` to folder ``out``; return the files written (final paths)."""
     written: list[str] = []
     with atomic_folder(out) as tmp:
@@ -26,6 +27,10 @@ def write_result(result: Result, out: Path) -> list[Path]:
                     warnings.simplefilter("ignore")
                     layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
             written.append("layers.gpkg")
+        if impact is not None:
+            from optimise.impact import write_impact_files
+
+            written += write_impact_files(tmp, impact, {}, None)
         summary = result.to_dict()
         summary["files"] = sorted(written + [MARKER])
         # summary.json last: its presence marks a complete result folder.

@@ -154,6 +154,13 @@ class Problem(ABC):
         supplying the rows the model leaves out. None (the default) solves the model as is."""
         return None
 
+    def scenario(self, result: "Result") -> Any:
+        """The plan as a scenario for the cascade checker (changes to the vital systems).
+        The default is no change: the check then reports today's state."""
+        from optimise.cascade import Scenario
+
+        return Scenario(f"{self.name} plan", [])
+
     @abstractmethod
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         """Turn the solved model into tables, layers and figures."""

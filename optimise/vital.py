@@ -76,6 +76,7 @@ class VitalSystems:
     assets: pd.DataFrame
     dependencies: pd.DataFrame
     labels: dict[str, str] = field(default_factory=dict)
+    geometry: Any = None  # GeoSeries of the assets, when the layer has geometry
 
     def __post_init__(self) -> None:
         self.index = pd.Index(self.assets["id"])

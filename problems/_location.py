@@ -51,6 +51,10 @@ SITES = TableSchema(
                required=False, default=None, positive=True),
         Column("cost", "number", "cost of opening the site", unit="cost units", required=False, default=0.0,
                minimum=0),
+        Column("asset", "id", "vital-systems asset the site loads when open (e.g. its substation)",
+               required=False, default=None),
+        Column("added_load", "number", "load an open site adds to that asset; empty: 0", unit="as the asset",
+               required=False, default=0.0, minimum=0, blank=0.0),
     ),
     description="Candidate sites: one row per site.",
     geometry="optional",
@@ -412,6 +416,22 @@ class LocationProblem(Problem):
         """For each demand point, the sites within ``radius`` of it."""
         within = self.data.distance <= radius
         return [np.flatnonzero(row).tolist() for row in within]
+
+    def scenario(self, result: Any) -> Any:
+        """Open sites with an ``asset`` and an ``added_load`` load that asset (e.g. the
+        charging points of a hub on its substation); closed sites change nothing."""
+        from optimise.cascade import Change, Scenario
+
+        table = self.data.sites_table
+        open_ids = set(result.solution.summary.get("open_sites", []))
+        changes = []
+        if table is not None and "asset" in table.columns and "added_load" in table.columns:
+            chosen = table[table["id"].isin(open_ids) & table["asset"].notna() & (table["added_load"] > 0)]
+            for asset, group in chosen.groupby("asset", sort=True):
+                ids = ", ".join(str(i) for i in group["id"])
+                changes.append(Change(asset, "load", float(group["added_load"].sum()),
+                                      cause=f"load of open site{'s' if len(group) > 1 else ''} {ids}"))
+        return Scenario(f"{self.name} plan", changes)
 
     def location_solution(
         self,

@@ -1,0 +1,286 @@
+"""Impact of a scenario on an instance's vital systems: loading, scenario files, the report.
+
+Scenario file (TOML)::
+
+    name = "Hemweg substation out for two years"
+    periods = [2027, 2028, 2029]     # optional; default [0]
+
+    [[change]]
+    asset = "SUB-HEMWEG"
+    kind = "outage"                  # outage | capacity | load
+    value = 1.0                      # outage: share out (1 = fully); capacity/load: amount added
+    periods = [2027, 2028]           # optional inclusive range; default every period
+    cause = "renewal works"          # optional, used in explanations
+
+or CSV with columns ``asset, kind, value, start, end, cause`` (``start``/``end`` optional).
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimise.cascade import Change, Impact, Scenario, Thresholds, evaluate, n_minus_one
+from optimise.errors import InputError
+from optimise.instance import Instance
+from optimise.io import MARKER, atomic_folder, read_table, to_json
+from optimise.schema import Column, TableSchema, validate_table
+from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS, VitalSystems
+
+CHANGE_KEYS = {"asset", "kind", "value", "periods", "cause"}
+SCENARIO_KEYS = {"name", "periods", "change"}
+
+CHANGES = TableSchema(
+    "changes",
+    (
+        Column("asset", "id", "the asset changed"),
+        Column("kind", "text", "outage, capacity or load"),
+        Column("value", "number", "outage: share out; capacity, load: amount added", required=False, default=1.0, blank=1.0),
+        Column("start", "integer", "first period (inclusive)", required=False, default=None),
+        Column("end", "integer", "last period (inclusive)", required=False, default=None),
+        Column("cause", "text", "why (for explanations)", required=False, default=""),
+    ),
+)
+
+
+def load_vital_systems(instance: Instance) -> VitalSystems | None:
+    """The instance's assets, dependencies and systems, or None if it has no assets layer."""
+    if not instance.has("assets"):
+        return None
+    labels = {k: instance.label(k) for k in ("assets", "dependencies", "systems")}
+    assets = instance.read("assets")
+    dependencies = instance.read("dependencies") if instance.has("dependencies") else None
+    systems = instance.read("systems") if instance.has("systems") else None
+    vs = VitalSystems.from_tables(assets, dependencies, systems, labels=labels)
+    vs.geometry = _geometry(assets, instance)
+    return vs
+
+
+def _geometry(assets: pd.DataFrame, instance: Instance) -> Any:
+    import geopandas as gpd
+
+    if isinstance(assets, gpd.GeoDataFrame) and assets.geometry.name in assets.columns:
+        geom = assets.geometry.reset_index(drop=True)
+        return geom if geom.crs is not None or instance.crs is None else geom.set_crs(instance.crs)
+    if {"x", "y"} <= set(assets.columns) and instance.crs:
+        return gpd.GeoSeries(gpd.points_from_xy(assets["x"], assets["y"]), crs=instance.crs)
+    return None
+
+
+def thresholds(instance: Instance) -> Thresholds:
+    return Thresholds(**{k: float(v) for k, v in instance.cascade.items()})
+
+
+def read_scenario(path: Path) -> Scenario:
+    label = str(path)
+    if not path.exists():
+        raise InputError("file not found", file=label)
+    if path.suffix.lower() == ".toml":
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise InputError("file is not UTF-8 text", file=label) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"not valid TOML: {exc}", file=label) from None
+        bad = sorted(set(raw) - SCENARIO_KEYS)
+        if bad:
+            raise InputError(f"unknown key (known: {', '.join(sorted(SCENARIO_KEYS))})", file=label, field=bad[0])
+        rows = raw.get("change", [])
+        if not isinstance(rows, list):
+            raise InputError("expected [[change]] tables", file=label, field="change")
+        for k, row in enumerate(rows, start=1):
+            extra = sorted(set(row) - CHANGE_KEYS)
+            if extra:
+                raise InputError(f"unknown key (known: {', '.join(sorted(CHANGE_KEYS))})", file=label,
+                                 field=f"change.{extra[0]}", row=k)
+            periods = row.get("periods")
+            if periods is not None and (not isinstance(periods, list) or len(periods) != 2):
+                raise InputError("periods must be [first, last]", file=label, field="change.periods", row=k)
+        table = pd.DataFrame({
+            "asset": [r.get("asset") for r in rows],
+            "kind": [r.get("kind", "outage") for r in rows],
+            "value": [r.get("value", 1.0) for r in rows],
+            "start": [r["periods"][0] if r.get("periods") else None for r in rows],
+            "end": [r["periods"][1] if r.get("periods") else None for r in rows],
+            "cause": [r.get("cause", "") for r in rows],
+        })
+        name = str(raw.get("name", path.stem))
+        periods = raw.get("periods", [0])
+        if not isinstance(periods, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in periods) or not periods:
+            raise InputError("expected a list of whole numbers", file=label, field="periods")
+    else:
+        table = read_table(path, label)
+        name, periods = path.stem, None
+    if len(table) == 0:
+        return Scenario(name, [], periods or [0])
+    table = validate_table(table, CHANGES, file=label)
+    changes = []
+    for k, row in enumerate(table.itertuples(index=False), start=1):
+        if row.kind not in ("outage", "capacity", "load"):
+            raise InputError(f"unknown change kind {row.kind!r} (outage, capacity, load)", file=label, field="kind", row=k)
+        start, end = _period(row.start), _period(row.end)
+        span = None if start is None and end is None else (start if start is not None else end, end if end is not None else start)
+        changes.append(Change(row.asset, row.kind, float(row.value), span, row.cause or ""))
+    if periods is None:
+        bounds = sorted({p for c in changes if c.periods for p in range(c.periods[0], c.periods[1] + 1)})
+        periods = bounds or [0]
+    return Scenario(name, changes, list(periods))
+
+
+def _period(value: Any) -> int | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value)
+
+
+def check_scenario(vs: VitalSystems, scenario: Scenario, label: str) -> None:
+    for k, change in enumerate(scenario.changes, start=1):
+        vs.position(change.asset, file=label, field="asset", row=k)
+
+
+def summarise(impact: Impact, seconds: float, resilience_table: pd.DataFrame | None = None) -> dict[str, Any]:
+    """JSON-ready ``indicators`` and ``flags`` (and resilience when computed)."""
+    flags = impact.asset_flags()
+    systems = impact.system_flags()
+    out: dict[str, Any] = {
+        "scenario": impact.scenario.name,
+        "periods": impact.scenario.periods,
+        "indicators": impact.indicators().to_dict(orient="records"),
+        "flags": {
+            "systems": systems.to_dict(orient="records"),
+            "assets": flags[flags["flag"] != "green"].to_dict(orient="records"),
+            "counts": {f: int((flags["flag"] == f).sum()) for f in ("red", "orange")},
+        },
+        "impact_seconds": round(seconds, 4),
+    }
+    if resilience_table is not None and len(resilience_table):
+        worst = resilience_table.iloc[0]
+        out["resilience"] = {
+            "n_minus_1_service_kept_worst": float(worst["service_kept"]),
+            "n_minus_1_service_kept_mean": float(resilience_table["service_kept"].mean()),
+            "worst_single_failures": resilience_table.head(5)[["asset", "system", "service_kept", "people_lost"]].to_dict(orient="records"),
+            "deepest_cascade": int(resilience_table["cascade_depth"].max()),
+            "most_critical_assets": resilience_table.sort_values("risk", ascending=False)["asset"].head(10).tolist(),
+        }
+    return out
+
+
+def run_impact(vs: VitalSystems, scenario: Scenario, limits: Thresholds, *, resilience: bool = True) -> tuple[Impact, dict[str, Any], pd.DataFrame | None]:
+    start = time.perf_counter()
+    impact = evaluate(vs, scenario, limits)
+    table = n_minus_one(vs) if resilience else None
+    return impact, summarise(impact, time.perf_counter() - start, table), table
+
+
+def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:
+    """The impact folder: tables, a flag map (PNG) and a Markdown report, atomically."""
+    with atomic_folder(out) as tmp:
+        write_impact_files(tmp, impact, summary, resilience_table)
+        (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
+
+
+def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> list[str]:
+    flags = impact.asset_flags()
+    tables = {"asset_flags": flags, "system_flags": impact.system_flags(), "indicators": impact.indicators()}
+    if resilience_table is not None:
+        tables["n_minus_1"] = resilience_table
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    files = [f"{name}.csv" for name in tables]
+    if flag_map(impact, folder / "flags.png"):
+        files.append("flags.png")
+    (folder / "report.md").write_text(report_markdown(impact, summary, "flags.png" in files), encoding="utf-8")
+    return files + ["report.md"]
+
+
+COLOURS = {"red": "#d7191c", "orange": "#fdae61", "green": "#1a9641"}
+
+
+def flag_map(impact: Impact, path: Path) -> bool:
+    """A static map of asset flags in the worst period; False when assets have no geometry."""
+    geometry = getattr(impact.vs, "geometry", None)
+    if geometry is None:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+
+    flags = impact.asset_flags()
+    worst = {}
+    for row in flags.itertuples(index=False):
+        if _rank(row.flag) >= _rank(worst.get(row.asset, "green")):
+            worst[row.asset] = row.flag
+    colour = [worst.get(a, "green") for a in impact.vs.assets["id"]]
+    layer = gpd.GeoDataFrame({"flag": colour}, geometry=geometry.reset_index(drop=True))
+    fig, ax = plt.subplots(figsize=(8, 8))
+    centres = layer.geometry.representative_point()
+    vs = impact.vs
+    if 0 < len(vs.src) <= 5000:
+        # dependencies as thin lines from supplier to dependent
+        for s_, t_ in zip(vs.src, vs.dst):
+            ax.plot([centres.x.iloc[s_], centres.x.iloc[t_]], [centres.y.iloc[s_], centres.y.iloc[t_]],
+                    color="#999999", linewidth=0.4, zorder=0)
+    for flag in ("green", "orange", "red"):
+        part = layer[layer["flag"] == flag]
+        if len(part):
+            part.plot(ax=ax, color=COLOURS[flag], markersize=12 if flag == "green" else 30, linewidth=1.5,
+                      label=f"{flag} ({len(part)})", zorder=_rank(flag) + 1)
+    flagged = [k for k, c in enumerate(colour) if c != "green"]
+    if len(flagged) <= 40:
+        for k in flagged:
+            ax.annotate(str(vs.assets["id"].iloc[k]), (centres.x.iloc[k], centres.y.iloc[k]), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")
+    ax.set_title(f"Cascade flags: {impact.scenario.name}")
+    ax.set_axis_off()
+    ax.legend(loc="lower right")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return True
+
+
+def _rank(flag: str) -> int:
+    return {"green": 0, "orange": 1, "red": 2}[flag]
+
+
+def report_markdown(impact: Impact, summary: dict[str, Any], has_map: bool) -> str:
+    systems = impact.system_flags()
+    flags = impact.asset_flags()
+    ind = impact.indicators()
+    lines = [f"# Impact report: {impact.scenario.name}", ""]
+    if has_map:
+        lines += ["![flags](flags.png)", ""]
+    lines += ["## Systems", "", "| period | system | flag | red | orange |", "|---|---|---|---|---|"]
+    lines += [f"| {r.period} | {r.system} | {r.flag} | {r.red} | {r.orange} |" for r in systems.itertuples()]
+    lines += ["", "## Indicators", "", "| period | system | indicator | value | unit |", "|---|---|---|---|---|"]
+    lines += [f"| {r.period} | {r.system} | {r.indicator} | {r.value:,.4g} | {r.unit} |"
+              for r in ind.itertuples() if r.value]
+    flagged = flags[flags["flag"] != "green"]
+    lines += ["", "## Flagged assets and why", ""]
+    if len(flagged) == 0:
+        lines.append("No asset is flagged orange or red.")
+    else:
+        lines += ["| period | asset | system | flag | loss | explanation |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r.period} | {r.asset} | {r.system} | {r.flag} | {r.loss:.0%} | {r.explanation} |"
+                  for r in flagged.head(200).itertuples()]
+        if len(flagged) > 200:
+            lines.append(f"\n… {len(flagged) - 200} more in asset_flags.csv")
+    res = summary.get("resilience")
+    if res:
+        lines += ["", "## Resilience (N-1)", "",
+                  f"- service kept under the worst single failure: {res['n_minus_1_service_kept_worst']:.1%}",
+                  f"- mean over all single failures: {res['n_minus_1_service_kept_mean']:.1%}",
+                  f"- deepest cascade: {res['deepest_cascade']} orders",
+                  "- single failures that hurt most: " + ", ".join(
+                      f"{w['asset']} ({w['people_lost']:,.0f} people)" for w in res["worst_single_failures"]),
+                  ]
+    return "\n".join(lines) + "\n"
