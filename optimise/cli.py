@@ -224,9 +224,26 @@ def describe_markdown(cls: Any) -> str:
         lines += ["Parameters (`[parameters]`):", "", "| name | type | unit | required | meaning |", "|---|---|---|---|---|"]
         lines += [p.doc_row() for p in cls.parameters.values()]
         lines.append("")
-    for key, schema in cls.tables.items():
+    return "\n".join(lines + [_tables_markdown(cls.tables)])
+
+
+def vital_markdown() -> str:
+    """The reference of the vital-systems layers and the scenario file, as Markdown."""
+    from optimise.impact import CHANGES
+    from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS
+
+    return _tables_markdown({"assets": ASSETS, "dependencies": DEPENDENCIES, "systems": SYSTEMS}) + (
+        "\nScenario file as CSV (`optimise impact --scenario FILE.csv`):\n\n"
+        + _tables_markdown({"changes": CHANGES}, in_instance=False)
+    )
+
+
+def _tables_markdown(tables: dict[str, Any], in_instance: bool = True) -> str:
+    lines: list[str] = []
+    for key, schema in tables.items():
         geometry = {"none": "", "optional": " Geometry: a geometry column (GeoJSON, GeoPackage) or `x`/`y` columns."}
-        lines += [f"Data file `{key}` (`[data] {key} = \"FILE\"`): {schema.description}{geometry.get(schema.geometry, '')}", "",
+        where = f" (`[data] {key} = \"FILE\"`)" if in_instance else ""
+        lines += [f"Data file `{key}`{where}: {schema.description}{geometry.get(schema.geometry, '')}", "",
                   "| column | type | unit | required | allowed | meaning |", "|---|---|---|---|---|---|"]
         lines += [c.doc_row() for c in schema.columns]
         lines.append("")
