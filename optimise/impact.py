@@ -42,8 +42,8 @@ CHANGES = TableSchema(
         Column("asset", "id", "the asset changed"),
         Column("kind", "text", "outage, capacity or load"),
         Column("value", "number", "outage: share out; capacity, load: amount added", required=False, default=1.0, blank=1.0),
-        Column("start", "integer", "first period (inclusive)", required=False, default=None),
-        Column("end", "integer", "last period (inclusive)", required=False, default=None),
+        Column("start", "number", "first period (inclusive); empty: from the first", required=False, default=None, blank=np.nan),
+        Column("end", "number", "last period (inclusive); empty: to the last", required=False, default=None, blank=np.nan),
         Column("cause", "text", "why (for explanations)", required=False, default=""),
     ),
 )
@@ -136,6 +136,8 @@ def read_scenario(path: Path) -> Scenario:
 def _period(value: Any) -> int | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
+    if value != int(value):
+        raise InputError(f"a period is a whole number, found {value!r}", field="start/end")
     return int(value)
 
 
@@ -174,8 +176,15 @@ def summarise(impact: Impact, seconds: float, resilience_table: pd.DataFrame | N
 def run_impact(vs: VitalSystems, scenario: Scenario, limits: Thresholds, *, resilience: bool = True) -> tuple[Impact, dict[str, Any], pd.DataFrame | None]:
     start = time.perf_counter()
     impact = evaluate(vs, scenario, limits)
-    table = n_minus_one(vs) if resilience else None
-    return impact, summarise(impact, time.perf_counter() - start, table), table
+    summary = summarise(impact, 0.0)
+    summary["impact_seconds"] = round(time.perf_counter() - start, 4)  # cascade, indicators, flags
+    table = None
+    if resilience:
+        t0 = time.perf_counter()
+        table = n_minus_one(vs)
+        summary.update({k: v for k, v in summarise(impact, 0.0, table).items() if k == "resilience"})
+        summary["resilience_seconds"] = round(time.perf_counter() - t0, 4)
+    return impact, summary, table
 
 
 def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:

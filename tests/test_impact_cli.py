@@ -85,3 +85,23 @@ def test_bad_vital_input(cli, vital: Path, file: str, old: str, new: str, expect
 
 def test_impact_needs_assets(cli, small_instance: Path) -> None:
     assert_clean_error(cli("impact", small_instance), "data.assets")
+
+
+def test_amsterdam_base_layer_loads_and_cascades() -> None:
+    from optimise.impact import load_vital_systems, read_scenario, run_impact, thresholds
+    from optimise.instance import load_instance
+
+    folder = DATA.parents[1] / "instances" / "amsterdam-base"
+    instance = load_instance(folder)
+    vs = load_vital_systems(instance)
+    assert vs.n > 8000 and set(vs.assets["system"]) == {"energy", "water", "mobility", "digital"}
+    assert (vs.assets["type"] == "traffic bridge").sum() == 850
+    assert vs.assets["type"].str.contains("bridge").sum() == 2856
+    impact, summary, _ = run_impact(vs, read_scenario(folder / "scenario-hemweg.toml"), thresholds(instance),
+                                    resilience=False)
+    energy = next(r for r in summary["flags"]["systems"] if r["system"] == "energy")
+    assert energy["flag"] == "red"
+    lost = {(i["system"], i["indicator"]): i["value"] for i in summary["indicators"]}
+    # the outage reaches water and digital through their power supply
+    assert lost[("energy", "service_lost_people")] > 0
+    assert lost[("water", "service_lost_people")] > 0 and lost[("digital", "service_lost_people")] > 0
