@@ -53,8 +53,13 @@ class Thresholds:
     orange_loss: float = 0.05
     red_utilisation: float = 1.0
     orange_utilisation: float = 0.9
+    co2_g_per_vehicle_km: float = 130.0
+    nox_g_per_vehicle_km: float = 0.25
 
     def __post_init__(self) -> None:
+        for name in ("co2_g_per_vehicle_km", "nox_g_per_vehicle_km"):
+            if not (0 <= getattr(self, name) <= 1e4):
+                raise InputError(f"must be between 0 and 10000, found {getattr(self, name)!r}", field=f"cascade.{name}")
         for name in ("red_loss", "orange_loss", "red_utilisation", "orange_utilisation"):
             value = getattr(self, name)
             if not (0 <= value <= 10):
@@ -195,9 +200,17 @@ class Impact:
     scenario: Scenario
     thresholds: Thresholds
     states: list[PeriodState]
+    _flags: pd.DataFrame | None = field(default=None, repr=False)
 
     def asset_flags(self) -> pd.DataFrame:
-        """One row per asset and period: loss, utilisation, order, flag, explanation."""
+        """One row per asset and period that the scenario touches (or, for a scenario
+        without changes, every asset not green today): loss, utilisation, order, flag and
+        its explanation. Computed once."""
+        if getattr(self, "_flags", None) is None:
+            self._flags = self._asset_flags()
+        return self._flags.copy()
+
+    def _asset_flags(self) -> pd.DataFrame:
         rows = []
         a = self.vs.assets
         t = self.thresholds
@@ -207,6 +220,12 @@ class Impact:
             red = (loss >= t.red_loss - TOL) | (util > t.red_utilisation + TOL)
             orange = (loss >= t.orange_loss - TOL) | (util >= t.orange_utilisation - TOL)
             flag = np.where(red, "red", np.where(orange, "orange", "green"))
+            if self.scenario.changes:
+                # only what the scenario changes is flagged: today's bottlenecks are the
+                # subject of the scenario without changes
+                touched = (loss > TOL) | st.direct | (st.load != a["load"].to_numpy(float)) | (
+                    st.capacity != a["capacity"].to_numpy(float))
+                flag = np.where(touched, flag, "green")
             for k in np.flatnonzero((flag != "green") | (loss > TOL) | st.direct):
                 rows.append({
                     "period": st.period,
@@ -241,8 +260,11 @@ class Impact:
 
     def indicators(self) -> pd.DataFrame:
         """First-order and cascade indicators per system and period, each with its unit."""
+        from optimise.network import detours, street_graph
+
         a = self.vs.assets
         rows = []
+        streets = street_graph(a)
         base_load = a["load"].to_numpy(float)
         spare = np.maximum(a["capacity"].to_numpy(float) - base_load, 0.0)
         for st in self.states:
@@ -257,6 +279,20 @@ class Impact:
                     ("assets_degraded", "assets"): int(((loss > TOL) & mask).sum()),
                     ("assets_overloaded", "assets"): int(((st.utilisation > 1 + TOL) & mask).sum()),
                 }
+                units = a.loc[mask & (loss > TOL), "unit"]
+                for unit in sorted(set(units)):
+                    if unit:
+                        unit_mask = mask & (a["unit"] == unit).to_numpy()
+                        values[("load_not_served", unit)] = float((base_load * loss)[unit_mask].sum())
+                if streets is not None and system == "mobility":
+                    graph, link_positions = streets
+                    d = detours(a, graph, link_positions, loss)
+                    if d.links_closed:
+                        values[("extra_vehicle_km", "vehicle-km/h")] = d.extra_vehicle_km
+                        values[("extra_vehicle_hours", "vehicle-h/h")] = d.extra_vehicle_hours
+                        values[("trips_cut", "vehicles/h")] = d.trips_cut
+                        values[("extra_co2", "kg/h")] = d.extra_vehicle_km * self.thresholds.co2_g_per_vehicle_km / 1000
+                        values[("extra_nox", "g/h")] = d.extra_vehicle_km * self.thresholds.nox_g_per_vehicle_km
                 with_added = mask & (added > 0)
                 if with_added.any():
                     finite = with_added & np.isfinite(spare)

@@ -31,7 +31,8 @@ from optimise.io import confined_path, read_table
 from optimise.schema import TableSchema, validate_table
 
 TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "cascade", "sources"}
-CASCADE_KEYS = {"red_loss", "orange_loss", "red_utilisation", "orange_utilisation"}
+CASCADE_KEYS = {"red_loss", "orange_loss", "red_utilisation", "orange_utilisation",
+                "co2_g_per_vehicle_km", "nox_g_per_vehicle_km"}
 SOLVER_KEYS = {"time_limit", "gap", "threads", "seed"}
 
 

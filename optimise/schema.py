@@ -172,6 +172,10 @@ def _as_id(series: pd.Series, col: Column, file: str) -> pd.Series:
     return text
 
 
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
 def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataFrame:
     """Check ``df`` against ``schema`` and return a copy with clean types and defaults.
 
@@ -199,7 +203,9 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
         elif col.kind == "id":
             out[col.name] = _as_id(series, col, file)
         else:
-            out[col.name] = series.astype(str)
+            # empty cells take the column's default ("" for most text columns, None where
+            # emptiness means "not applicable")
+            out[col.name] = series.map(lambda v: col.default if _is_blank(v) else str(v)).astype(object)
         if col.unique:
             dup = out[col.name].duplicated().to_numpy()
             if dup.any():

@@ -50,6 +50,11 @@ ASSETS = TableSchema(
                required=False, default=0.0, minimum=0, blank=0.0),
         Column("households", "number", "households who depend on the asset directly; empty: 0",
                unit="households", required=False, default=0.0, minimum=0, blank=0.0),
+        Column("from_node", "text", "street links: node at one end (with to_node and length_m, links form "
+               "the street graph used for detours)", required=False, default=None),
+        Column("to_node", "text", "street links: node at the other end", required=False, default=None),
+        Column("length_m", "number", "street links: length", unit="m", required=False, default=None, minimum=0,
+               blank=np.nan),
     ),
     description="Assets of the vital systems; geometry optional.",
     geometry="optional",

@@ -152,3 +152,29 @@ def test_unknown_asset_in_scenario() -> None:
     vs = network([asset("A")], [])
     with pytest.raises(InputError, match="unknown asset 'Q'"):
         evaluate(vs, Scenario("bad", [Change("Q", "outage")]))
+
+
+def test_detour_extra_travel_and_trips_cut() -> None:
+    # a square a-b-c-d-a of 1 km links plus a 1 km spur d-e; the a-b link carries 600 veh/h
+    links = [("L-ab", "a", "b", 600.0), ("L-bc", "b", "c", 100.0), ("L-cd", "c", "d", 100.0),
+             ("L-da", "d", "a", 100.0), ("L-de", "d", "e", 300.0)]
+    assets = [asset(i, "mobility", from_node=u, to_node=v, length_m=1000.0, load=load, capacity=2000.0,
+                    unit="vehicles/h") for i, u, v, load in links]
+    assets.append(asset("BR", "mobility", type="bridge"))
+    vs = network(assets, [("BR", "L-ab", 1.0)])
+    ind = evaluate(vs, Scenario("bridge out", [Change("BR", "outage")])).indicators()
+    values = ind[ind["system"] == "mobility"].set_index("indicator")["value"]
+    assert values["extra_vehicle_km"] == pytest.approx(600 * 2.0)  # 3 km around instead of 1 km
+    assert values["extra_co2"] == pytest.approx(1200 * 0.130)  # kg/h at 130 g/vehicle-km
+    assert values["trips_cut"] == 0
+    ind = evaluate(vs, Scenario("spur out", [Change("L-de", "outage")])).indicators()
+    values = ind[ind["system"] == "mobility"].set_index("indicator")["value"]
+    assert values["trips_cut"] == pytest.approx(300) and values["extra_vehicle_km"] == 0
+
+
+def test_untouched_bottlenecks_are_flagged_only_today() -> None:
+    vs = network([asset("S", capacity=10.0, load=9.5), asset("A"), asset("B")], [("A", "B", 1.0)])
+    today = evaluate(vs, Scenario("today", [])).asset_flags().set_index("asset")
+    assert today.loc["S", "flag"] == "orange"
+    plan = evaluate(vs, Scenario("A out", [Change("A", "outage")])).asset_flags()
+    assert "S" not in set(plan["asset"])

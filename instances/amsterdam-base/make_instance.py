@@ -145,7 +145,7 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
         line = LineString([xy[a], xy[b]])
         links.append((lid, a, b, line))
         add(lid, "mobility", "arterial street link", line, capacity=cap, load=round(cap * rng.uniform(0.4, 0.9)),
-            unit="vehicles/h", length_m=round(line.length))
+            unit="vehicles/h", length_m=round(line.length), from_node=f"N-{lived.id[a]}", to_node=f"N-{lived.id[b]}")
     bridge_layer = bridges(source)
     link_layer = gpd.GeoDataFrame({"link": [l[0] for l in links]}, geometry=[l[3] for l in links], crs=RD)
     traffic = bridge_layer[bridge_layer["type"] == "traffic bridge"]
