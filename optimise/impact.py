@@ -237,11 +237,16 @@ def flag_map(impact: Impact, path: Path) -> bool:
         for s_, t_ in zip(vs.src, vs.dst):
             ax.plot([centres.x.iloc[s_], centres.x.iloc[t_]], [centres.y.iloc[s_], centres.y.iloc[t_]],
                     color="#999999", linewidth=0.4, zorder=0)
+    from matplotlib.lines import Line2D
+
+    handles = []
     for flag in ("green", "orange", "red"):
         part = layer[layer["flag"] == flag]
         if len(part):
-            part.plot(ax=ax, color=COLOURS[flag], markersize=12 if flag == "green" else 30, linewidth=1.5,
-                      label=f"{flag} ({len(part)})", zorder=_rank(flag) + 1)
+            quiet = flag == "green"
+            part.plot(ax=ax, color="#8fc98f" if quiet else COLOURS[flag], markersize=4 if quiet else 30,
+                      linewidth=0.5 if quiet else 2.0, alpha=0.6 if quiet else 1.0, zorder=_rank(flag) + 1)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=COLOURS[flag], label=f"{flag} ({len(part)})"))
     flagged = [k for k, c in enumerate(colour) if c != "green"]
     if len(flagged) <= 40:
         for k in flagged:
@@ -249,7 +254,7 @@ def flag_map(impact: Impact, path: Path) -> bool:
                         xytext=(4, 4), textcoords="offset points")
     ax.set_title(f"Cascade flags: {impact.scenario.name}")
     ax.set_axis_off()
-    ax.legend(loc="lower right")
+    ax.legend(handles=handles, loc="lower right")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fig.savefig(path, dpi=110, bbox_inches="tight")
