@@ -18,7 +18,6 @@ or CSV with columns ``asset, kind, value, start, end, cause`` (``start``/``end``
 from __future__ import annotations
 
 import time
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import pandas as pd
 from optimise.cascade import Change, Impact, Scenario, Thresholds, evaluate, n_minus_one
 from optimise.errors import InputError
 from optimise.instance import Instance
-from optimise.io import MARKER, atomic_folder, read_table, to_json
+from optimise.io import MARKER, atomic_folder, read_table, read_toml, to_json
 from optimise.schema import Column, TableSchema, validate_table
 from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS, VitalSystems
 
@@ -82,15 +81,7 @@ def read_scenario(path: Path) -> Scenario:
     if not path.exists():
         raise InputError("file not found", file=label)
     if path.suffix.lower() == ".toml":
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise InputError("file is not UTF-8 text", file=label) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"not valid TOML: {exc}", file=label) from None
-        bad = sorted(set(raw) - SCENARIO_KEYS)
-        if bad:
-            raise InputError(f"unknown key (known: {', '.join(sorted(SCENARIO_KEYS))})", file=label, field=bad[0])
+        raw = read_toml(path, SCENARIO_KEYS)
         rows = raw.get("change", [])
         if not isinstance(rows, list):
             raise InputError("expected [[change]] tables", file=label, field="change")

@@ -19,7 +19,6 @@ read with ``tomllib`` and every key is checked.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from optimise.errors import InputError
-from optimise.io import confined_path, read_table
+from optimise.io import confined_path, read_table, read_toml
 from optimise.schema import TableSchema, validate_table
 
 TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "cascade", "sources"}
@@ -82,15 +81,7 @@ def load_instance(path: str | Path) -> Instance:
             raise InputError("no instance.toml in this folder", file=str(path))
         raise InputError("file not found", file=str(path))
     label = str(toml_file)
-    try:
-        raw = tomllib.loads(toml_file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("file is not UTF-8 text", file=label) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=label) from None
-    unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
-    if unknown:
-        raise InputError(f"unknown key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})", file=label, field=unknown[0])
+    raw = read_toml(toml_file, TOP_LEVEL_KEYS)
     problem = raw.get("problem", "")
     if not isinstance(problem, str):
         raise InputError("expected a problem name such as \"p_median\"", file=label, field="problem")

@@ -65,6 +65,23 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         raise InputError(f"cannot read the file: {_first_line(exc)}", file=label) from None
 
 
+def read_toml(path: Path, allowed: set[str]) -> dict[str, Any]:
+    """Read a TOML file safely (data, never code); unknown top-level keys are errors."""
+    import tomllib
+
+    label = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("file is not UTF-8 text", file=label) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=label) from None
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise InputError(f"unknown key (known: {', '.join(sorted(allowed))})", file=label, field=unknown[0])
+    return raw
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
