@@ -56,9 +56,10 @@ class LSCP(LocationProblem):
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
         y = [model.y[j] for j in range(d.n_sites)]
-        cover = self.cover_sets(radius)
+        # identical cover rows are one constraint (an exact reduction)
+        cover = [list(key) for key in dict.fromkeys(tuple(c) for c in self.cover_sets(radius))]
         model.cover = pyo.Constraint(
-            range(d.n_demand),
+            range(len(cover)),
             rule=lambda m, i: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(cover[i]),
                                                linear_vars=[y[j] for j in cover[i]]) >= 1,
         )

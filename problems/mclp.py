@@ -5,6 +5,9 @@ Sets and parameters
     I demand points with weights w_i, J candidate sites, p, service radius S;
     N_i = {j : d_ij ≤ S} the sites that cover i; F fixed and B forbidden sites.
 
+Points with identical N_i are merged (weights summed) before the model is built: an exact
+reduction.
+
 Variables
     y_j ∈ {0,1} site j open;  z_i ∈ [0,1] point i covered (integral at the optimum: with
     y integral, z_i = min(1, Σ_{N_i} y_j)).
@@ -51,19 +54,25 @@ class MCLP(LocationProblem):
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
         y = [model.y[j] for j in range(d.n_sites)]
-        cover = self.cover_sets(radius)
-        coverable = [i for i in range(d.n_demand) if cover[i] and d.weights[i] > 0]
-        model.I = pyo.Set(initialize=coverable)
+        # Points with the same cover set are one point with their summed weight: an exact
+        # reduction that shrinks dense city instances (neighbours see the same sites).
+        groups: dict[tuple[int, ...], float] = {}
+        for i, sites in enumerate(self.cover_sets(radius)):
+            if sites and d.weights[i] > 0:
+                key = tuple(sites)
+                groups[key] = groups.get(key, 0.0) + float(d.weights[i])
+        cover = list(groups)
+        weight = list(groups.values())
+        model.I = pyo.RangeSet(0, len(cover) - 1) if cover else pyo.Set(initialize=[])
         model.z = pyo.Var(model.I, bounds=(0, 1))
         model.cover = pyo.Constraint(
             model.I,
-            rule=lambda m, i: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(cover[i]) + [-1.0],
-                                               linear_vars=[y[j] for j in cover[i]] + [m.z[i]]) >= 0,
+            rule=lambda m, g: LinearExpression(constant=0.0, linear_coefs=[1.0] * len(cover[g]) + [-1.0],
+                                               linear_vars=[y[j] for j in cover[g]] + [m.z[g]]) >= 0,
         )
         model.count = pyo.Constraint(expr=pyo.quicksum(y) == self.params["p"])
         model.covered = pyo.Objective(
-            expr=LinearExpression(constant=0.0, linear_coefs=[float(d.weights[i]) for i in coverable],
-                                  linear_vars=[model.z[i] for i in coverable]),
+            expr=LinearExpression(constant=0.0, linear_coefs=weight, linear_vars=[model.z[g] for g in range(len(cover))]),
             sense=pyo.maximize,
         )
         return model
