@@ -404,15 +404,21 @@ def n_minus_one(vs: VitalSystems, assets: Iterable[Any] | None = None, block: in
     return table.sort_values(["service_kept", "assets_hit"], ascending=[True, False]).reset_index(drop=True)
 
 
-def resilience(vs: VitalSystems) -> dict[str, Any]:
-    """Headline resilience figures from the N-1 analysis."""
-    table = n_minus_one(vs)
+def resilience_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """Headline resilience figures from an N-1 table (see :func:`n_minus_one`)."""
     worst = table.iloc[0]
+    deepest = table.sort_values("cascade_depth", ascending=False).iloc[0]
     return {
         "n_minus_1_service_kept_worst": float(worst["service_kept"]),
         "n_minus_1_service_kept_mean": float(table["service_kept"].mean()),
         "worst_single_failure": worst["asset"],
-        "deepest_cascade": int(table["cascade_depth"].max()),
-        "deepest_cascade_from": table.sort_values("cascade_depth", ascending=False).iloc[0]["asset"],
+        "worst_single_failures": table.head(5)[["asset", "system", "service_kept", "people_lost"]].to_dict(orient="records"),
+        "deepest_cascade": int(deepest["cascade_depth"]),
+        "deepest_cascade_from": deepest["asset"],
         "most_critical_assets": table.sort_values("risk", ascending=False)["asset"].head(10).tolist(),
     }
+
+
+def resilience(vs: VitalSystems) -> dict[str, Any]:
+    """Headline resilience figures from the N-1 analysis of ``vs``."""
+    return resilience_summary(n_minus_one(vs))

@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimise.cascade import Change, Impact, Scenario, Thresholds, evaluate, n_minus_one
+from optimise.cascade import Change, Impact, Scenario, Thresholds, evaluate, n_minus_one, resilience_summary
 from optimise.errors import InputError
 from optimise.instance import Instance
 from optimise.io import MARKER, atomic_folder, read_table, read_toml, to_json
 from optimise.schema import Column, TableSchema, validate_table
-from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS, VitalSystems
+from optimise.vital import VitalSystems
 
 CHANGE_KEYS = {"asset", "kind", "value", "periods", "cause"}
 SCENARIO_KEYS = {"name", "periods", "change"}
@@ -137,43 +137,31 @@ def check_scenario(vs: VitalSystems, scenario: Scenario, label: str) -> None:
         vs.position(change.asset, file=label, field="asset", row=k)
 
 
-def summarise(impact: Impact, seconds: float, resilience_table: pd.DataFrame | None = None) -> dict[str, Any]:
-    """JSON-ready ``indicators`` and ``flags`` (and resilience when computed)."""
+def summarise(impact: Impact) -> dict[str, Any]:
+    """JSON-ready ``indicators`` and ``flags``."""
     flags = impact.asset_flags()
-    systems = impact.system_flags()
-    out: dict[str, Any] = {
+    return {
         "scenario": impact.scenario.name,
         "periods": impact.scenario.periods,
         "indicators": impact.indicators().to_dict(orient="records"),
         "flags": {
-            "systems": systems.to_dict(orient="records"),
+            "systems": impact.system_flags().to_dict(orient="records"),
             "assets": flags[flags["flag"] != "green"].to_dict(orient="records"),
             "counts": {f: int((flags["flag"] == f).sum()) for f in ("red", "orange")},
         },
-        "impact_seconds": round(seconds, 4),
     }
-    if resilience_table is not None and len(resilience_table):
-        worst = resilience_table.iloc[0]
-        out["resilience"] = {
-            "n_minus_1_service_kept_worst": float(worst["service_kept"]),
-            "n_minus_1_service_kept_mean": float(resilience_table["service_kept"].mean()),
-            "worst_single_failures": resilience_table.head(5)[["asset", "system", "service_kept", "people_lost"]].to_dict(orient="records"),
-            "deepest_cascade": int(resilience_table["cascade_depth"].max()),
-            "most_critical_assets": resilience_table.sort_values("risk", ascending=False)["asset"].head(10).tolist(),
-        }
-    return out
 
 
 def run_impact(vs: VitalSystems, scenario: Scenario, limits: Thresholds, *, resilience: bool = True) -> tuple[Impact, dict[str, Any], pd.DataFrame | None]:
     start = time.perf_counter()
     impact = evaluate(vs, scenario, limits)
-    summary = summarise(impact, 0.0)
+    summary = summarise(impact)
     summary["impact_seconds"] = round(time.perf_counter() - start, 4)  # cascade, indicators, flags
     table = None
     if resilience:
         t0 = time.perf_counter()
         table = n_minus_one(vs)
-        summary.update({k: v for k, v in summarise(impact, 0.0, table).items() if k == "resilience"})
+        summary["resilience"] = resilience_summary(table)
         summary["resilience_seconds"] = round(time.perf_counter() - t0, 4)
     return impact, summary, table
 

@@ -78,7 +78,7 @@ def _first_bad(mask: np.ndarray) -> int:
 
 def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
-        raise InputError(f"expected a number, found true/false", file=file, field=col.name, row=1)
+        raise InputError("expected a number, found true/false", file=file, field=col.name, row=1)
     values = pd.to_numeric(series, errors="coerce")
     bad = values.isna().to_numpy() & series.notna().to_numpy()
     if bad.any():

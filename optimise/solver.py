@@ -201,7 +201,7 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     t0 = time.perf_counter()
     status = run_highs(loaded.highs)
     solve_seconds = time.perf_counter() - t0
-    outcome = _map_status(loaded.highs, status, bool(loaded.integer.any()), loaded.maximize)
+    outcome = _map_status(loaded.highs, status, bool(loaded.integer.any()))
     outcome.handoff_seconds = loaded.handoff_seconds
     outcome.solve_seconds = solve_seconds
     outcome.size = loaded.size
@@ -210,7 +210,7 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     return outcome
 
 
-def _map_status(h: highspy.Highs, status: Any, is_mip: bool, maximize: bool) -> SolverOutcome:
+def _map_status(h: highspy.Highs, status: Any, is_mip: bool) -> SolverOutcome:
     M = highspy.HighsModelStatus
     info = h.getInfo()
     text = h.modelStatusToString(status)

@@ -18,14 +18,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
-from problems._location import METRIC, LocationProblem, weighted_stats
+from problems._location import METRIC, LocationProblem
 
 
 class LSCP(LocationProblem):

@@ -48,7 +48,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
@@ -58,7 +57,7 @@ from optimise.cutloop import Rows, Separator
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
-from problems._location import METRIC, LocationProblem, weighted_stats
+from problems._location import METRIC, LocationProblem
 
 
 class PMedian(LocationProblem):
