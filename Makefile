@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/optimise solve instances/amsterdam-pmedian --out out/demo
+	$(BIN)/optimise solve instances/zuidas-hubs --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

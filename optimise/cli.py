@@ -82,18 +82,59 @@ def solve(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for summary.json, tables and layers (written atomically).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log on stderr.")] = False,
+    n_alternatives: Annotated[Optional[int], typer.Option("--alternatives", help="Also find K plans, each as different as possible from those before, within --within percent of the optimum.")] = None,
+    within: Annotated[float, typer.Option("--within", help="Slack for --alternatives, in percent of the optimum.")] = 5.0,
 ) -> None:
     """Solve an instance and report the plan, with the solver status and gap."""
     from optimise.io import check_output_folder
-    from optimise.solver import SolveOptions
 
     overrides = {"p": p} if p is not None else {}
     if out is not None:
         check_output_folder(out)
     problem, defaults, label, instance = _load_problem(path, fmt, overrides)
     vital = _vital(instance)
+    options = _options(defaults, time_limit, gap, threads, seed, verbose)
+    if n_alternatives is not None:
+        from optimise.tradeoffs import check_alternatives
+
+        check_alternatives(n_alternatives, within / 100.0)
+    err_console.print(f"solving {label} ({problem.name}) …")
+    extra: dict[str, Any] = {}
+    found = None
+    if n_alternatives is not None:
+        from optimise.tradeoffs import alternatives, alternatives_table
+
+        found = alternatives(problem, n_alternatives, within / 100.0, options, instance=label)
+        result = found[0].result
+        if result.has_solution:
+            extra["alternatives"] = alternatives_table(found)
+            result.solution.summary["alternatives"] = extra["alternatives"].to_dict(orient="records")
+    else:
+        result = problem.solve(options, instance=label)
+    impact = None
+    if vital is not None and result.has_solution:
+        impact = _check_plan(problem, result, vital, instance)
+    if out is not None and result.has_solution:
+        from optimise.outputs import write_result
+
+        write_result(result, out, impact=impact, figures=problem.figures(result, impact), extra_tables=extra)
+        err_console.print(f"wrote {out}/")
+    if json_out:
+        sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
+    else:
+        _print_result(result, problem, impact)
+        if found is not None and result.has_solution:
+            _print_alternatives(extra["alternatives"], within, result.solution.summary.get("alternatives_note", ""))
+    raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
+
+
+def _options(defaults: dict[str, Any], time_limit: float | None, gap: float | None, threads: int | None,
+             seed: int | None, verbose: bool) -> Any:
+    """Solver options: the command line over the instance's [solver] table."""
+    from optimise.solver import SolveOptions
+
     try:
-        options = SolveOptions(
+        return SolveOptions(
             time_limit=time_limit if time_limit is not None else defaults.get("time_limit"),
             gap=gap if gap is not None else defaults.get("gap", 0.0),
             threads=threads if threads is not None else defaults.get("threads"),
@@ -102,25 +143,97 @@ def solve(
         )
     except ValueError as exc:
         raise InputError(str(exc), field="solver options") from None
-    err_console.print(f"solving {label} ({problem.name}) …")
-    result = problem.solve(options, instance=label)
-    impact = None
-    if vital is not None and result.has_solution:
-        from optimise.impact import run_impact, thresholds
 
-        scenario = problem.scenario(result)
-        impact, impact_summary, _ = run_impact(vital, scenario, thresholds(instance), resilience=False)
-        result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
-    if out is not None and result.has_solution:
-        from optimise.outputs import write_result
 
-        write_result(result, out, impact=impact)
+def _check_plan(problem: Any, result: Any, vital: Any, instance: Any) -> Any:
+    """Run the cascade check on a plan; add its indicators and flags to the summary."""
+    from optimise.impact import run_impact, thresholds
+
+    scenario = problem.scenario(result)
+    impact, impact_summary, _ = run_impact(vital, scenario, thresholds(instance), resilience=False)
+    result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
+    return impact
+
+
+@app.command()
+@_guarded
+def pareto(
+    path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml.")],
+    x: Annotated[str, typer.Option("--x", help="Objective on the x axis (optimised).")],
+    y: Annotated[str, typer.Option("--y", help="Objective on the y axis (constrained, epsilon by epsilon).")],
+    points: Annotated[int, typer.Option("--points", "-n", help="Number of solves along the front (end points included).")] = 7,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve; a point stopped early is reported with its gap.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative optimality gap per solve (0 = prove optimality).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="Threads for HiGHS.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed for HiGHS.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for pareto.csv, pareto.png and summary.json (written atomically).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+) -> None:
+    """Trace the Pareto front between two objectives (epsilon-constraint method)."""
+    from optimise.io import check_output_folder
+    from optimise.tradeoffs import check_front, pareto_front
+
+    if out is not None:
+        check_output_folder(out)
+    problem, defaults, label, instance = _load_problem(path, None, {})
+    check_front(problem, x, y, points)
+    vital = _vital(instance)
+    options = _options(defaults, time_limit, gap, threads, seed, False)
+
+    def describe(result: Any) -> dict[str, Any]:
+        if vital is None:
+            return {}
+        impact = _check_plan(problem, result, vital, instance)
+        counts = result.solution.summary["flags"]["counts"]
+        worst = "red" if counts.get("red") else "orange" if counts.get("orange") else "green"
+        return {"flag": worst, "red_flags": counts.get("red", 0), "orange_flags": counts.get("orange", 0)} if impact else {}
+
+    err_console.print(f"tracing {x} against {y} on {label} ({points} points) …")
+    front = pareto_front(problem, x, y, points, options, describe=describe)
+    summary = {"problem": problem.name, "instance": label, "x": x, "y": y,
+               "objectives": {n: {"sense": t.sense, "unit": t.unit, "description": t.description}
+                              for n, t in problem.objectives.items() if n in (x, y)},
+               "points": front.table.to_dict(orient="records"), "dominated_dropped": front.dropped,
+               "seconds": round(front.seconds, 3)}
+    if out is not None:
+        from optimise.io import MARKER, atomic_folder
+        from optimise.outputs import save_figures
+        from optimise.plots import pareto_plot
+
+        with atomic_folder(out) as tmp:
+            front.table.to_csv(tmp / "pareto.csv", index=False)
+            files = ["pareto.csv"] + save_figures(tmp, {"pareto": pareto_plot(front, problem.objectives)})
+            summary["files"] = sorted(files + [MARKER])
+            (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
         err_console.print(f"wrote {out}/")
     if json_out:
-        sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
-    else:
-        _print_result(result)
-    raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
+        sys.stdout.write(to_json(summary, indent=None) + "\n")
+        return
+    shown = [c for c in ("point", x, y, "n_open", "flag", "status", "gap", "seconds") if c in front.table.columns]
+    table = Table(*shown, title=f"Pareto front: {x} vs {y} ({label})", title_justify="left")
+    for row in front.table[shown].itertuples(index=False):
+        table.add_row(*[_cell(v) for v in row])
+    out_console.print(table)
+    if front.dropped:
+        out_console.print(f"[yellow]{front.dropped} dominated point(s) dropped (a solve stopped before proving optimality)[/]")
+    out_console.print(f"{len(front.table)} points in {front.seconds:.1f} s")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:,.6g}"
+    return str(value)
+
+
+def _print_alternatives(table: Any, within: float, note: str = "") -> None:
+    t = Table("alternative", "objective", "above optimum", "changed", "added", "removed",
+              title=f"alternatives within {within:g}% of the optimum", title_justify="left")
+    for row in table.itertuples(index=False):
+        t.add_row(str(row.alternative), _cell(float(row.objective)), f"{row.above_optimum:.2%}",
+                  str(row.decisions_changed), row.added or "-", row.removed or "-")
+    out_console.print(t)
+    if note:
+        out_console.print(note)
 
 
 @app.command()
@@ -224,6 +337,11 @@ def describe_markdown(cls: Any) -> str:
         lines += ["Parameters (`[parameters]`):", "", "| name | type | unit | required | meaning |", "|---|---|---|---|---|"]
         lines += [p.doc_row() for p in cls.parameters.values()]
         lines.append("")
+    if cls.objectives:
+        lines += ["Objective terms (`optimise pareto --x NAME --y NAME`):", "", "| name | sense | unit | meaning |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{t.name}` | {t.sense} | {t.unit} | {t.description} |" for t in cls.objectives.values()]
+        lines.append("")
     return "\n".join(lines + [_tables_markdown(cls.tables)])
 
 
@@ -256,7 +374,7 @@ def _fmt(value: float | None, digits: int = 6) -> str:
     return f"{value:,.{digits}g}"
 
 
-def _print_result(result: Any) -> None:
+def _print_result(result: Any, problem: Any = None, impact: Any = None) -> None:
     status_style = {"optimal": "green", "feasible": "yellow"}.get(result.status, "red")
     table = Table(title=f"{result.problem}: {result.instance}", show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -271,29 +389,62 @@ def _print_result(result: Any) -> None:
     table.add_row("formulation", f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
                   f"{result.size.get('columns', 0):,} columns, {result.size.get('nonzeros', 0):,} nonzeros")
     out_console.print(table)
-    sites = result.tables.get("sites")
+    from optimise.problem import Problem
+
+    name, wanted, order = (problem or Problem).listing
+    sites = result.tables.get(name)
     if sites is not None and "open" in sites.columns:
-        _print_open_sites(sites[sites["open"]])
+        _print_open_sites(sites[sites["open"]], wanted, order, name)
+    grid = result.tables.get("grid")
+    if grid is not None and len(grid):
+        _print_grid(grid, impact)
+    if impact is not None:
+        flags = impact.asset_flags()
+        flagged = flags[flags["flag"] != "green"]
+        for row in flagged.head(10).itertuples(index=False):
+            out_console.print(f"[{'red' if row.flag == 'red' else 'yellow'}]{row.flag:>6}[/] {row.explanation}", soft_wrap=True)
+        if len(flagged) > 10:
+            out_console.print(f"… and {len(flagged) - 10} more flags (see asset_flags.csv with --out)")
 
 
-def _print_open_sites(sites: Any, limit: int = 25) -> None:
+def _print_grid(grid: Any, impact: Any, limit: int = 15) -> None:
+    """Load the plan puts on each grid asset, fullest first, with its cascade flag."""
+    worst: dict[str, str] = {}
+    if impact is not None:
+        for row in impact.asset_flags().itertuples(index=False):
+            worst[row.asset] = row.flag
+    table = Table("asset", "type", "capacity", "load before", "added", "utilisation", "flag",
+                  title=f"grid load ({len(grid)} assets)", title_justify="left")
+    for row in grid.head(limit).itertuples(index=False):
+        flag = worst.get(row.asset, "green")
+        style = {"red": "red", "orange": "yellow"}.get(flag, "green")
+        table.add_row(str(row.asset), str(row.type), f"{row.capacity:,.4g}", f"{row.load_before:,.4g}",
+                      f"{row.added:+,.3g}", f"{row.utilisation_before:.0%} → {row.utilisation_after:.0%}",
+                      f"[{style}]{flag}[/]")
+    out_console.print(table)
+
+
+def _print_open_sites(sites: Any, wanted: tuple[str, ...], order: str, name: str, limit: int = 25) -> None:
     """The chosen sites, busiest first: what a planner looks at first."""
-    columns = [c for c in ("id", "name", "fixed", "demand_served", "points_served", "utilisation") if c in sites.columns]
-    table = Table(*columns, title=f"open sites ({len(sites)})", title_justify="left")
-    for row in sites.sort_values("demand_served", ascending=False).head(limit).itertuples(index=False):
+    columns = [c for c in wanted if c in sites.columns]
+    label = "open sites" if name == "sites" else name
+    headers = {"demand_served": "demand", "points_served": "points", "vehicles_needed": "vehicles",
+               "vehicle_places": "places", "cars_given_up": "cars off", "space_won_m2": "m² won"}
+    table = Table(*[headers.get(c, c) for c in columns], title=f"{label} ({len(sites)})", title_justify="left")
+    for row in sites.sort_values(order, ascending=False).head(limit).itertuples(index=False):
         cells = []
         for col in columns:
             value = getattr(row, col)
             if col == "utilisation":
                 cells.append(f"{value:.0%}")
             elif isinstance(value, float):
-                cells.append(f"{value:,.6g}")
+                cells.append(f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}")
             else:
                 cells.append(str(value))
         table.add_row(*cells)
     out_console.print(table)
     if len(sites) > limit:
-        out_console.print(f"… and {len(sites) - limit} more (see sites.csv with --out)")
+        out_console.print(f"… and {len(sites) - limit} more (see {name}.csv with --out)")
 
 
 def main() -> None:

@@ -12,10 +12,16 @@ from optimise.io import MARKER, atomic_folder, to_json
 from optimise.problem import Result
 
 
-def write_result(result: Result, out: Path, impact: Any = None) -> list[Path]:
-    """Write ``result`` to folder ``out``; return the files written (final paths)."""
+def write_result(result: Result, out: Path, impact: Any = None, figures: dict[str, Any] | None = None,
+                 extra_tables: dict[str, Any] | None = None) -> list[Path]:
+    """Write ``result`` to folder ``out`` (with its figures as PNG and any extra tables, e.g.
+    alternatives); return the files written (final paths)."""
     written: list[str] = []
     with atomic_folder(out) as tmp:
+        for name, table in (extra_tables or {}).items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
+            written.append(f"{name}.csv")
+        written += save_figures(tmp, figures or {})
         for name, table in result.tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False)
             table.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -37,3 +43,17 @@ def write_result(result: Result, out: Path, impact: Any = None) -> list[Path]:
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
         written.append(MARKER)
     return [out / name for name in written]
+
+
+def save_figures(folder: Path, figures: dict[str, Any]) -> list[str]:
+    """Save matplotlib figures as ``NAME.png`` in ``folder`` and close them."""
+    import matplotlib.pyplot as plt
+
+    names = []
+    for name, fig in figures.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        names.append(f"{name}.png")
+    return names

@@ -125,6 +125,25 @@ def reconcile(outcome: SolverOutcome, evaluated: float, *, maximize: bool) -> No
         outcome.gap = _relative_gap(evaluated, outcome.bound)
 
 
+@dataclass(frozen=True)
+class ObjectiveTerm:
+    """One objective a problem can be judged by (walking time, space won back, cost …).
+
+    A problem that declares objective terms builds them as ``model.terms[name]`` (a Pyomo
+    Expression indexed by name) and reports their values for a plan in
+    ``summary["objectives"]``; the engine then traces Pareto fronts between any two.
+    """
+
+    name: str
+    sense: str  # "min" or "max"
+    unit: str
+    description: str
+
+    @property
+    def maximize(self) -> bool:
+        return self.sense == "max"
+
+
 class Problem(ABC):
     """Base class of every planning question.
 
@@ -136,6 +155,14 @@ class Problem(ABC):
     title: ClassVar[str]
     tables: ClassVar[dict[str, TableSchema]] = {}
     parameters: ClassVar[dict[str, Parameter]] = {}
+
+    #: Objectives the problem can trade off (see :class:`ObjectiveTerm`); empty: one objective.
+    objectives: ClassVar[dict[str, ObjectiveTerm]] = {}
+
+    #: What the command line lists after a solve: (table, columns, sort column), the rows
+    #: with ``open`` true (location problems: the open sites).
+    listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
+        "sites", ("id", "name", "fixed", "demand_served", "points_served", "utilisation"), "demand_served")
 
     #: Set by :meth:`build`: which formulation was used (the engine reports it).
     formulation: str = "default"
@@ -160,6 +187,15 @@ class Problem(ABC):
         from optimise.cascade import Scenario
 
         return Scenario(f"{self.name} plan", [])
+
+    def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
+        """The plan's key yes/no decisions as 0/1-valued Pyomo expressions, by a readable
+        name (e.g. {site id: site open}). Alternatives are told apart by them."""
+        return {}
+
+    def figures(self, result: "Result", impact: Any = None) -> dict[str, Any]:
+        """Matplotlib figures of a solved plan, by file stem (e.g. {"map": fig})."""
+        return {}
 
     @abstractmethod
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
@@ -188,15 +224,22 @@ class Problem(ABC):
         start = time.perf_counter()
         model = self.build()
         built = time.perf_counter()
+        return self.solve_built(model, options, started=start, build_seconds=built - start, instance=instance)
+
+    def solve_built(self, model: pyo.ConcreteModel, options: SolveOptions, *, started: float | None = None,
+                    build_seconds: float = 0.0, instance: str | None = None, warm_start: bool = False) -> "Result":
+        """Solve a model made by :meth:`build` (possibly changed since: the engine adds
+        trade-off rows to it) and extract the plan."""
+        start = time.perf_counter() if started is None else started
         separator = self.separator(model)
         if separator is None:
-            outcome = solve_model(model, options)
+            outcome = solve_model(model, options, warm_start=warm_start)
         else:
             from optimise.cutloop import solve_with_cuts
 
             outcome = solve_with_cuts(model, separator, options)
         solution = self.extract(model, outcome) if outcome.has_solution else Solution()
-        if solution.objective is not None:
+        if solution.objective is not None and model.component("tradeoff_objective") is None:
             reconcile(outcome, solution.objective, maximize=_is_max(model))
         end = time.perf_counter()
         return Result(
@@ -206,7 +249,7 @@ class Problem(ABC):
             objective=outcome.objective,
             bound=outcome.bound,
             gap=outcome.gap,
-            build_seconds=(built - start) + outcome.handoff_seconds,
+            build_seconds=build_seconds + outcome.handoff_seconds,
             solve_seconds=outcome.solve_seconds,
             seconds=end - start,
             formulation=self.formulation,

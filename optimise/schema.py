@@ -100,20 +100,21 @@ def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
     if huge.any():
         r = _first_bad(huge)
         raise InputError(f"value {arr[r - 1]:g} is too large (limit 1e15)", file=file, field=col.name, row=r)
+    given = ~missing  # blank cells take col.blank after the checks
     if col.positive:
-        bad = arr <= 0
+        bad = (arr <= 0) & given
         if bad.any():
             r = _first_bad(bad)
             raise InputError(f"must be greater than 0, found {arr[r - 1]:g}", file=file, field=col.name, row=r)
     if col.minimum is not None:
-        bad = arr < col.minimum
+        bad = (arr < col.minimum) & given
         if bad.any():
             r = _first_bad(bad)
             raise InputError(
                 f"must be at least {col.minimum:g}, found {arr[r - 1]:g}", file=file, field=col.name, row=r
             )
     if col.maximum is not None:
-        bad = arr > col.maximum
+        bad = (arr > col.maximum) & given
         if bad.any():
             r = _first_bad(bad)
             raise InputError(

@@ -194,10 +194,21 @@ def run_highs(h: highspy.Highs) -> Any:
     return status
 
 
-def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolverOutcome:
-    """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it."""
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
+                warm_start: bool = False) -> SolverOutcome:
+    """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it.
+
+    ``warm_start``: hand HiGHS the variables' current values as a starting plan (used when
+    a model is solved again after a change that keeps the last plan feasible)."""
     options = options or SolveOptions()
     loaded = load_model(model, options)
+    if warm_start:
+        values = [var.value for var in loaded.columns]
+        if all(v is not None for v in values):
+            start = highspy.HighsSolution()
+            start.col_value = [float(v) for v in values]
+            start.value_valid = True
+            loaded.highs.setSolution(start)
     t0 = time.perf_counter()
     status = run_highs(loaded.highs)
     solve_seconds = time.perf_counter() - t0

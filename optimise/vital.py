@@ -144,3 +144,33 @@ class VitalSystems:
         assets["overloaded_at_start"] = over
         return cls(systems.reset_index(drop=True), assets.reset_index(drop=True),
                    dependencies.reset_index(drop=True), labels)
+
+
+def load_shares(vs: VitalSystems, asset_id: Any, *, file: str | None = None, field: str = "asset",
+                row: int | None = None) -> dict[int, float]:
+    """Where a load added at ``asset_id`` ends up: {asset position: share of the load}.
+
+    The asset itself carries all of it. A load also flows upstream along ``supply``
+    dependencies to every supplier that is capacity-limited in the same unit (a feeder's
+    load reaches its substations, a substation's the one that feeds it), split over those
+    suppliers in proportion to the dependency strengths; recursively. A supply cycle
+    stops at the first asset met twice.
+    """
+    start = vs.position(asset_id, file=file, field=field, row=row)
+    capacity = vs.assets["capacity"].to_numpy(float)
+    units = vs.assets["unit"].fillna("").astype(str).to_numpy()
+    supply = (vs.dependencies["kind"].astype(str) == "supply").to_numpy()
+    shares: dict[int, float] = {start: 1.0}
+    frontier = [(start, 1.0, frozenset([start]))]
+    while frontier:
+        node, share, seen = frontier.pop()
+        edges = np.flatnonzero(supply & (vs.dst == node))
+        edges = [e for e in edges if np.isfinite(capacity[vs.src[e]]) and units[vs.src[e]] == units[node]
+                 and vs.src[e] not in seen and vs.strength[e] > 0]
+        total = sum(vs.strength[e] for e in edges)
+        for e in edges:
+            s = int(vs.src[e])
+            part = share * vs.strength[e] / total
+            shares[s] = shares.get(s, 0.0) + part
+            frontier.append((s, part, seen | {s}))
+    return shares

@@ -1,0 +1,46 @@
+"""Charts the engine draws for any problem (problem-specific maps live with the problem)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FLAG_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c"}
+
+
+def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
+    """The front as connected points, coloured by the worst cascade flag when known;
+    arrows on the axes say which way is better."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 5))
+    else:
+        fig = ax.figure
+    t = front.table
+    ax.plot(t[front.x], t[front.y], color="#888888", linewidth=1, zorder=1)
+    colours = [FLAG_COLOURS.get(f, "#1f77b4") for f in t["flag"]] if "flag" in t.columns else "#1f77b4"
+    ax.scatter(t[front.x], t[front.y], c=colours, s=45, edgecolor="black", linewidths=0.6, zorder=2)
+    for row in t.itertuples(index=False):
+        ax.annotate(str(row.point), (getattr(row, front.x), getattr(row, front.y)), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points")
+
+    def label(name: str) -> str:
+        term = objectives[name]
+        better = "higher is better" if term.maximize else "lower is better"
+        return f"{name} ({term.unit}; {better})"
+
+    ax.set_xlabel(label(front.x))
+    ax.set_ylabel(label(front.y))
+    ax.set_title(f"Pareto front: {front.x} vs {front.y} ({len(t)} points)")
+    if "flag" in t.columns:
+        from matplotlib.lines import Line2D
+
+        present = [f for f in ("green", "orange", "red") if f in set(t["flag"])]
+        ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS[f], label=f"cascade flag {f}")
+                           for f in present], fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig

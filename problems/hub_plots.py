@@ -1,0 +1,94 @@
+"""Figures of a hub plan: the map a planner looks at first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c"}
+RANK = {"green": 0, "orange": 1, "red": 2}
+
+
+def asset_flags(impact: Any) -> dict[str, str]:
+    """Worst flag per asset id over all periods (empty without an impact)."""
+    if impact is None:
+        return {}
+    worst: dict[str, str] = {}
+    for row in impact.asset_flags().itertuples(index=False):
+        if RANK.get(row.flag, 0) >= RANK.get(worst.get(row.asset, "green"), 0):
+            worst[row.asset] = row.flag
+    return worst
+
+
+def hub_flags(data: Any, impact: Any) -> np.ndarray:
+    """Per site: the worst flag of the grid assets its load reaches."""
+    worst = asset_flags(impact)
+    flags = np.full(data.n_sites, "green", dtype=object)
+    if not worst or not data.grid_assets:
+        return flags
+    ids = data.vital.assets["id"].to_numpy()
+    for j in range(data.n_sites):
+        for g in np.flatnonzero(data.grid_share[j] > 0):
+            flag = worst.get(ids[data.grid_assets[g]], "green")
+            if RANK[flag] > RANK[flags[j]]:
+                flags[j] = flag
+    return flags
+
+
+def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: str | None = None) -> Any:
+    """Demand points (size: users; grey: unserved), walking links, hubs by size class and
+    coloured by the worst cascade flag on their grid assets, conflict areas hatched."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 9))
+    else:
+        fig = ax.figure
+    hubs = result.tables["hubs"]
+    demand = result.tables["demand"]
+    dp, sp = data.demand_points, data.site_points
+    if data.conflicts is not None and len(data.conflicts):
+        data.conflicts.plot(ax=ax, facecolor="none", edgecolor="#7f7f7f", hatch="///", linewidth=0.6, zorder=1)
+    layers = result.layers
+    if "assignment" in layers:
+        layers["assignment"].plot(ax=ax, color="#bbbbbb", linewidth=0.3, zorder=2)
+    users = demand["users"].to_numpy(float)
+    scale = 30.0 / max(users.max(), 1.0)
+    served = demand["served"].to_numpy(float) > 0.5
+    ax.scatter(dp.x[served], dp.y[served], s=2 + users[served] * scale, color="#1f77b4", alpha=0.5, zorder=3,
+               linewidths=0)
+    ax.scatter(dp.x[~served], dp.y[~served], s=2 + users[~served] * scale, color="#999999", alpha=0.6, zorder=3,
+               linewidths=0)
+    closed = ~hubs["open"].to_numpy(bool)
+    ax.scatter(sp.x[closed], sp.y[closed], s=10, facecolor="none", edgecolor="#555555", linewidths=0.5, zorder=4)
+    flags = hub_flags(data, impact)
+    sizes = list(data.sizes["id"].astype(str))
+    marker_size = {s: 60 + 90 * k for k, s in enumerate(sizes)}
+    is_open = hubs["open"].to_numpy(bool)
+    for j in np.flatnonzero(is_open):
+        ax.scatter(sp.x.iloc[j], sp.y.iloc[j], s=marker_size[hubs["size"].iloc[j]], marker="s",
+                   color=COLOURS[flags[j]], edgecolor="black", linewidths=0.8, zorder=5)
+    if is_open.sum() <= 40:
+        for j in np.flatnonzero(is_open):
+            ax.annotate(f"{hubs['id'].iloc[j]} ({hubs['size'].iloc[j]})", (sp.x.iloc[j], sp.y.iloc[j]), fontsize=7,
+                        xytext=(5, 5), textcoords="offset points", zorder=6)
+    handles = [Line2D([], [], marker="s", linestyle="", color="white", markeredgecolor="black",
+                      markersize=4 + 2 * k, label=f"hub: {s}") for k, s in enumerate(sizes)]
+    handles += [Line2D([], [], marker="s", linestyle="", color=COLOURS[f], label=f"grid flag {f}")
+                for f in ("green", "orange", "red") if f in set(flags[is_open])]
+    handles += [Line2D([], [], marker="o", linestyle="", color="#1f77b4", alpha=0.5, label="demand served"),
+                Line2D([], [], marker="o", linestyle="", color="#999999", label="demand without hub"),
+                Line2D([], [], marker="o", linestyle="", color="white", markeredgecolor="#555555", label="candidate site")]
+    s = result.solution.summary
+    ax.set_title(title or (f"{s['n_open']} hubs: {s['space_won_m2']:,.0f} m² won back, "
+                           f"mean walk {s['mean_walk_min']:.1f} min, {s['share_served']:.0%} served"), fontsize=10)
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig
