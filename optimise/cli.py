@@ -393,8 +393,8 @@ def _print_result(result: Any, problem: Any = None, impact: Any = None) -> None:
 
     name, wanted, order = (problem or Problem).listing
     sites = result.tables.get(name)
-    if sites is not None and "open" in sites.columns:
-        _print_open_sites(sites[sites["open"]], wanted, order, name)
+    if sites is not None:
+        _print_open_sites(sites[sites["open"]] if "open" in sites.columns else sites, wanted, order, name)
     grid = result.tables.get("grid")
     if grid is not None and len(grid):
         _print_grid(grid, impact)
@@ -429,9 +429,13 @@ def _print_open_sites(sites: Any, wanted: tuple[str, ...], order: str, name: str
     columns = [c for c in wanted if c in sites.columns]
     label = "open sites" if name == "sites" else name
     headers = {"demand_served": "demand", "points_served": "points", "vehicles_needed": "vehicles",
-               "vehicle_places": "places", "cars_given_up": "cars off", "space_won_m2": "m² won"}
+               "vehicle_places": "places", "cars_given_up": "cars off", "space_won_m2": "m² won",
+               "works_active": "works", "bridges_started": "bridges", "km_renewed": "km quay",
+               "budget_used": "budget used", "crews_used": "crews", "extra_vehicle_hours": "extra veh-h",
+               "nox_kg": "NOx kg", "past_safe_life": "past life"}
     table = Table(*[headers.get(c, c) for c in columns], title=f"{label} ({len(sites)})", title_justify="left")
-    for row in sites.sort_values(order, ascending=False).head(limit).itertuples(index=False):
+    # rows in time order where the table is per period, busiest first otherwise
+    for row in sites.sort_values(order, ascending=order == "period").head(limit).itertuples(index=False):
         cells = []
         for col in columns:
             value = getattr(row, col)

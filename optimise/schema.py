@@ -123,10 +123,12 @@ def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
     if col.blank is not None:
         arr = np.where(missing, col.blank, arr)
     if col.kind == "integer":
-        frac = arr != np.round(arr)
+        frac = (arr != np.round(arr)) & given
         if frac.any():
             r = _first_bad(frac)
             raise InputError(f"expected a whole number, found {arr[r - 1]:g}", file=file, field=col.name, row=r)
+        if np.isnan(arr).any():  # blank cells that mean "none" (e.g. no deadline) stay NaN
+            return pd.Series(arr, index=series.index, name=col.name)
         return pd.Series(arr.astype(np.int64), index=series.index, name=col.name)
     return pd.Series(arr, index=series.index, name=col.name)
 
