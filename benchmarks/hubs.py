@@ -40,6 +40,14 @@ def run(args: list[str]) -> tuple[dict, float, float]:
     return json.loads(answer.strip().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
 
 
+def publish(lines: list[str], out: Path) -> None:
+    """Print the table and write it to ``out``."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--points", type=int, default=7)
@@ -80,10 +88,7 @@ def main() -> int:
     for case, status, gap, secs, build, wall, peak, plan in rows:
         lines.append(f"| {case} | {status} | {fmt(gap, '.4%') if gap is not None else '-'} | {fmt(secs, '.1f')} | "
                      f"{fmt(build, '.2f')} | {wall:.1f} | {peak:,.0f} | {plan} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 

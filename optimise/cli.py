@@ -407,6 +407,18 @@ def _print_result(result: Any, problem: Any = None, impact: Any = None) -> None:
             out_console.print(f"… and {len(flagged) - 10} more flags (see asset_flags.csv with --out)")
 
 
+def _compact(value: float) -> str:
+    """A number in at most about seven characters: 59.9M, 424k, 1,234, 0.833."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:.1f}G"
+    if size >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if size >= 1e5:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:,.0f}" if size >= 100 else f"{value:.3g}"
+
+
 def _print_grid(grid: Any, impact: Any, limit: int = 15) -> None:
     """Load the plan puts on each grid asset, fullest first, with its cascade flag."""
     worst: dict[str, str] = {}
@@ -442,7 +454,7 @@ def _print_open_sites(sites: Any, wanted: tuple[str, ...], order: str, name: str
             if col == "utilisation":
                 cells.append(f"{value:.0%}")
             elif isinstance(value, float):
-                cells.append(f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}")
+                cells.append(_compact(value))
             else:
                 cells.append(str(value))
         table.add_row(*cells)

@@ -1,0 +1,192 @@
+"""Quay-wall and bridge renewal: the MILP against brute force on a hand-made street
+network, with bundling, shared closures, interacting and conflicting detours, precedence,
+blackouts and district limits; the instance and the command line."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimise.vital import VitalSystems
+from problems.quay_walls import QuayWalls
+from tests.conftest import ROOT, assert_clean_error, run_cli
+
+SMALL = ROOT / "instances" / "amsterdam-quays-small"
+
+
+def street_network() -> VitalSystems:
+    """N1-N2 direct (L1, 1 km) with detours over N3 (L2, L3) or N4 (L5, L4); N2-N5 by two
+    parallel links (L7, L8): closing both cuts N5 off."""
+    links = [("L1", "N1", "N2", 1000, 1000), ("L2", "N1", "N3", 800, 600), ("L3", "N3", "N2", 800, 600),
+             ("L4", "N2", "N4", 500, 400), ("L5", "N1", "N4", 1500, 300), ("L6", "N3", "N4", 900, 200),
+             ("L7", "N2", "N5", 400, 500), ("L8", "N2", "N5", 450, 500)]
+    assets = pd.DataFrame([{"id": i, "system": "mobility", "type": "link", "capacity": 2000.0, "load": float(q),
+                            "unit": "vehicles/h", "from_node": a, "to_node": b, "length_m": float(length)}
+                           for i, a, b, length, q in links])
+    works = ["W1", "W2", "W3", "W4", "W5", "W6"]
+    assets = pd.concat([assets, pd.DataFrame({"id": works, "system": "mobility", "type": "bridge"})], ignore_index=True)
+    deps = pd.DataFrame({"source": works, "target": ["L1", "L1", "L2", "L4", "L7", "L8"], "kind": "access",
+                         "strength": [0.5, 0.5, 0.5, 0.25, 1.0, 1.0]})
+    return VitalSystems.from_tables(assets, deps)
+
+
+def tiny(**params) -> QuayWalls:
+    works = pd.DataFrame({
+        "id": ["W1", "W2", "W3", "W4", "W5", "W6"], "kind": ["bridge", "bridge", "bridge", "quay", "bridge", "bridge"],
+        "district": ["D1", "D1", "D2", "D2", "D3", "D3"], "length_m": [0, 0, 0, 300, 0, 0],
+        "latest": [2028, np.nan, 2029, np.nan, 2029, np.nan], "duration": [1, 1, 1, 2, 1, 1],
+        "cost": [4.0, 3.0, 3.0, 5.0, 2.0, 2.0], "crews": [1, 1, 1, 1, 1, 1],
+        "risk": [1.0, 2.5, 0.5, 3.0, 0.8, 2.0],
+        "link": ["L1", "L1", "L2", "L4", "L7", "L8"], "closure_share": [0.5, 0.5, 0.5, 0.25, 1.0, 1.0],
+    })
+    periods = pd.DataFrame({"period": [2027, 2028, 2029], "budget": [7.0, 6.0, 7.0], "crews": [2, 2, 3]})
+    utilities = pd.DataFrame({"id": ["U1", "U2"], "host": ["W1", "W4"], "earliest": [2027, 2029],
+                              "latest": [2028, 2031], "cost": [2.0, 1.5], "saving": [1.0, 0.9]})
+    tables = {"districts": pd.DataFrame({"id": ["D1"], "max_closures": [1]}),
+              "blackouts": pd.DataFrame({"period": [2028], "district": ["D2"], "reason": ["event"]}),
+              "precedence": pd.DataFrame({"before": ["W3"], "after": ["W4"]}),
+              "utilities": utilities}
+    defaults = {"hours_per_period": 10.0, "weight_hindrance": 1.0, "weight_air": 0.01, "traffic_growth": 0.1}
+    defaults.update(params)
+    return QuayWalls.from_tables(works, periods, vital=street_network(), **tables, **defaults)
+
+
+def brute_force(problem: QuayWalls) -> float:
+    """Every schedule (start or not per work), checked against every rule coded here, with
+    the best choice for each cable or pipe; the least weighted objective."""
+    d = problem.data
+    H = d.horizon
+    works = d.works
+    dur = works["duration"].to_numpy(int)
+    options = [[-1] + list(range(H)) for _ in range(d.n)]
+    best = np.inf
+    district = works["district"].to_numpy()
+    for combo in itertools.product(*options):
+        start = np.array(combo)
+        act = problem.active_matrix(start)
+        if any(start[a] >= 0 and start[a] + dur[a] > H for a in range(d.n)):
+            continue
+        if any(d.due[a] and not (0 <= start[a] <= d.latest[a]) for a in range(d.n)):
+            continue
+        if (act & d.blackout).any():
+            continue
+        rate = works["cost"].to_numpy(float) / dur
+        if ((rate[:, None] * act).sum(axis=0) > d.budget + 1e-9).any():
+            continue
+        if ((works["crews"].to_numpy(float)[:, None] * act).sum(axis=0) > d.crews + 1e-9).any():
+            continue
+        if any(act[district == dist].sum(axis=0).max(initial=0) > limit for dist, limit in d.district_limit.items()):
+            continue
+        ok = True
+        for a, b in d.precedence:  # b only after a has finished
+            if start[b] >= 0 and (start[a] < 0 or start[b] < start[a] + dur[a]):
+                ok = False
+        for a, b in d.conflicts:
+            if (act[a] & act[b]).any():
+                ok = False
+        if not ok:
+            continue
+        util = d.utilities
+        choices = []
+        for u in range(len(util)):
+            host = int(util["host_index"].iloc[u])
+            lo, hi, du = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u]), int(util["duration"].iloc[u])
+            modes = [("separate", t) for t in range(lo, min(hi, H - 1) + 1) if t + du <= H]
+            modes += [("bundled", t) for t in range(lo, min(hi, H - 1) + 1) if start[host] == t]
+            if hi >= H:
+                modes.append(("later", H))
+            choices.append(modes)
+        for modes in itertools.product(*choices):
+            best = min(best, problem.weighted(problem.evaluate(start, list(modes))))
+    return best
+
+
+def test_detours_shared_closures_and_conflicts() -> None:
+    p = tiny()
+    d = p.data
+    # L1 closed: its traffic goes N1-N3-N2 (1,600 m instead of 1,000 m)
+    assert d.impacts.vehicle_km[0] == pytest.approx(0.5 * 1000 * 10 * 0.6)
+    inter = d.interactions.set_index(["a", "b"])
+    # W1 and W2 close the same link: together they cost less than apart
+    assert inter.loc[(0, 1), "d_hindrance"] < 0
+    # W3 closes L2, on W1's detour: together the detours grow
+    assert inter.loc[(0, 2), "d_hindrance"] > 0
+    # W5 and W6 close the two links to N5: together they cut it off, so never at once
+    assert (4, 5) in d.conflicts
+
+
+@pytest.mark.parametrize("params", [{}, {"weight_hindrance": 0.0}, {"weight_risk": 0.0, "weight_cost": 0.1},
+                                    {"traffic_growth": -0.3, "weight_hindrance": 5.0}])
+def test_optimum_matches_brute_force(params: dict) -> None:
+    p = tiny(**params)
+    result = p.solve()
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(brute_force(p), rel=1e-7, abs=1e-7)
+
+
+def test_schedule_keeps_every_rule_and_bundles_where_it_pays() -> None:
+    p = tiny()
+    result = p.solve()
+    sched = result.tables["schedule"].set_index("id")
+    assert sched.loc["W1", "start"] <= 2028 and sched.loc["W3", "start"] <= 2029
+    if not pd.isna(sched.loc["W4", "start"]):
+        assert sched.loc["W4", "start"] > sched.loc["W3", "end"]
+        assert not (sched.loc["W4", "start"] <= 2028 <= sched.loc["W4", "end"])  # blackout in D2
+    assert not (sched.loc["W5", "start"] == sched.loc["W6", "start"])
+    util = result.tables["utilities"].set_index("id")
+    assert util.loc["U1", "mode"] == "bundled" and util.loc["U1", "period"] == sched.loc["W1", "start"]
+    assert result.solution.summary["past_safe_life"] == 0
+
+
+def test_budget_shortfall_is_named_before_solving() -> None:
+    p_ok = tiny()
+    assert p_ok.data.n == 6
+    works = p_ok.data.works.copy()
+    works.loc[works["id"] == "W3", "latest"] = 2027
+    works.loc[works["id"] == "W1", "latest"] = 2027
+    from optimise.errors import InfeasibleInput
+
+    with pytest.raises(InfeasibleInput, match="budget up to 2027"):
+        QuayWalls.from_tables(works.assign(cost=[4.0, 3.0, 4.0, 5.0, 2.0, 2.0]),
+                              pd.DataFrame({"period": [2027, 2028], "budget": [7.0, 7.0], "crews": [3, 3]}),
+                              vital=street_network())
+
+
+def test_small_instance_cli(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_cli("solve", SMALL, "--out", out, "--json", "--gap", "0.001")
+    assert run.code == 0, run.stderr
+    s = run.json()
+    assert s["status"] in ("optimal", "feasible") and s["gap"] <= 0.001
+    assert s["past_safe_life"] == 0 and s["works_scheduled"] >= s["works_due"]
+    periods = pd.read_csv(out / "periods.csv")
+    assert len(periods) == 8 and (periods["budget_used"] <= periods["budget"] + 1e-6).all()
+    assert {"gantt.png", "map_2027.png", "schedule.csv", "utilities.csv", "layers.gpkg"} <= {f.name for f in out.iterdir()}
+    assert len(s["flags"]["systems"]) == 8 * len({f["system"] for f in s["flags"]["systems"]})
+
+
+def test_pareto_between_hindrance_and_risk_on_tiny() -> None:
+    from optimise.solver import SolveOptions
+    from optimise.tradeoffs import pareto_front
+
+    front = pareto_front(tiny(), "hindrance", "risk", 4, SolveOptions())
+    t = front.table
+    assert np.all(np.diff(t["hindrance"]) >= -1e-9) and np.all(np.diff(t["risk"]) <= 1e-9)
+
+
+@pytest.mark.parametrize("old, new, needles", [
+    ("period,budget,crews\n2027,", "period,budget,crews\n2027,-", ("periods.csv", "budget", "row 1")),
+    ("BR-", "XX-", ("precedence.csv",)),
+])
+def test_bad_quay_input(tmp_path: Path, old: str, new: str, needles) -> None:
+    import shutil
+
+    inst = tmp_path / "inst"
+    shutil.copytree(SMALL, inst)
+    target = inst / ("periods.csv" if "period" in old else "precedence.csv")
+    target.write_text(target.read_text().replace(old, new, 1))
+    assert_clean_error(run_cli("solve", inst), *needles)
