@@ -220,6 +220,8 @@ def pareto(
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return "-" if math.isnan(value) else f"{value:,.6g}"
     return str(value)
@@ -305,6 +307,102 @@ def impact(
         out_console.print(f"N-1: worst single failure keeps {res['n_minus_1_service_kept_worst']:.1%} of service "
                           f"({res['worst_single_failures'][0]['asset']}); deepest cascade {res['deepest_cascade']} orders")
     out_console.print(f"evaluated in {summary['impact_seconds']:.2f} s")
+
+
+@app.command()
+@_guarded
+def batch(
+    path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml.")],
+    variants_file: Annotated[Path, typer.Argument(metavar="VARIANTS", help="Variants file (TOML grid / [[variant]], or CSV).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Batch folder (default: batch-<instance>); run again to resume.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Workers of the local cluster (default: one per core).")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per variant.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative gap per variant (0 = prove optimality).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for HiGHS.")] = 0,
+) -> None:
+    """Run planning variants in parallel on Dask: a result folder per variant and one table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from optimise.batch import Job, run_batch
+    from optimise.instance import load_instance
+    from optimise.registry import get_problem
+    from optimise.variants import apply_variant, read_variants, schema_columns
+
+    instance = load_instance(path)
+    if not instance.problem:
+        raise InputError("names no problem", file=str(instance.toml_file), field="problem")
+    problem_cls = get_problem(instance.problem)
+    variants = read_variants(variants_file)
+    for v in variants:  # overrides that cannot apply are refused before any work starts
+        apply_variant(load_instance(path), v, label=str(variants_file), parameters=set(problem_cls.parameters),
+                      columns=schema_columns(problem_cls))
+    if workers is not None and workers < 1:
+        raise InputError("must be at least 1", field="--workers")
+    out = out or Path(f"batch-{instance.folder.name}")
+    if out.exists() and any(out.iterdir()) and not (out / "variants").exists():
+        raise InputError("the folder exists and is not a batch folder; choose another --out", file=str(out))
+    jobs = [Job(str(instance.toml_file.resolve()), str(variants_file), v, time_limit, gap, seed) for v in variants]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task("variants", total=len(jobs))
+
+        def report(done: int, running: int, failed: int, total: int) -> None:
+            bar.update(task, completed=done,
+                       description=f"done {done} · running {running} · failed {failed}")
+
+        try:
+            table = run_batch(jobs, out, variants, scheduler=scheduler, workers=workers, progress=report)
+        except KeyboardInterrupt:
+            err_console.print(f"interrupted; run the same command to resume (finished variants are kept in {out}/)")
+            raise typer.Exit(130) from None
+    failed = int((table.get("status") == "failed").sum()) if "status" in table else 0
+    out_console.print(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet")
+    _print_compare(table)
+
+
+@app.command()
+@_guarded
+def compare(
+    folder: Annotated[Path, typer.Argument(help="A batch folder (from optimise batch).")],
+) -> None:
+    """Print and plot the variants of a batch side by side (writes compare.png)."""
+    import pandas as pd
+
+    from optimise.plots import compare_plot
+
+    table_path = folder / "results.parquet"
+    if not table_path.exists():
+        raise InputError("not a batch folder (no results.parquet)", file=str(folder))
+    table = pd.read_parquet(table_path)
+    _print_compare(table)
+    from optimise.outputs import save_figures
+
+    tmp = folder / ".compare"
+    tmp.mkdir(exist_ok=True)
+    save_figures(tmp, {"compare": compare_plot(table)})
+    os.replace(tmp / "compare.png", folder / "compare.png")
+    tmp.rmdir()
+    out_console.print(f"wrote {folder}/compare.png")
+
+
+def _print_compare(table: Any) -> None:
+    if table.empty:
+        return
+    figures = [c for c in ("objective", "gap", "seconds", "red_flags", "orange_flags") if c in table.columns]
+    headers = {"red_flags": "red", "orange_flags": "orange"}
+    t = Table("variant", "status", *[headers.get(c, c) for c in figures], title="variants (overrides: results.csv)",
+              title_justify="left")
+    for row in table.to_dict(orient="records"):
+        cells = [str(row["variant"]), str(row.get("status"))]
+        cells += [f"{row[c]:.3%}" if c == "gap" and isinstance(row.get(c), float) and not math.isnan(row[c])
+                  else _cell(row.get(c)) for c in figures]
+        t.add_row(*cells)
+    out_console.print(t)
+    if "reason" in table.columns:
+        for row in table[table.get("status") == "failed"].to_dict(orient="records"):
+            out_console.print(f"[red]failed[/] {row['variant']}: {row['reason']}", soft_wrap=True)
 
 
 @app.command("problems")

@@ -50,6 +50,9 @@ class Instance:
     solver: dict[str, Any] = field(default_factory=dict)
     cascade: dict[str, Any] = field(default_factory=dict)
     sources: Any = None
+    #: Edits of data files applied as they are read (batch variants): {file key: [edit, ...]}
+    #: where an edit is a callable taking and returning the table.
+    edits: dict[str, list[Any]] = field(default_factory=dict)
 
     def label(self, key: str) -> str:
         """How a data file is named in messages: relative to the instance folder."""
@@ -65,7 +68,10 @@ class Instance:
         if key not in self.data:
             raise InputError(f"the problem needs a '{key}' file: add {key} = \"FILE\" under [data]",
                              file=str(self.toml_file), field=f"data.{key}")
-        return read_table(self.path(key), label=self.label(key))
+        table = read_table(self.path(key), label=self.label(key))
+        for edit in self.edits.get(key, []):
+            table = edit(table)
+        return table
 
     def table(self, key: str, schema: TableSchema) -> pd.DataFrame:
         """Read data file ``key`` and validate it against ``schema``."""

@@ -44,3 +44,38 @@ def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
                            for f in present], fontsize=8)
     ax.grid(alpha=0.3)
     return fig
+
+
+def compare_plot(table: Any) -> Any:
+    """Variants side by side: the objective (bars coloured by the worst cascade flag) and,
+    when known, the red and orange flag counts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    solved = table[table["status"].isin(["optimal", "feasible"])] if "status" in table.columns else table
+    flags = "red_flags" in solved.columns
+    fig, axes = plt.subplots(2 if flags else 1, 1, figsize=(max(6, 0.45 * len(table) + 2), 7 if flags else 4),
+                             squeeze=False, sharex=True)
+    names = solved["variant"].astype(str).tolist()
+    colours = ["#1f77b4"] * len(solved)
+    if flags:
+        colours = [FLAG_COLOURS["red"] if r > 0 else FLAG_COLOURS["orange"] if o > 0 else FLAG_COLOURS["green"]
+                   for r, o in zip(solved["red_flags"].fillna(0), solved["orange_flags"].fillna(0))]
+    top = axes[0][0]
+    top.bar(names, solved["objective"], color=colours)
+    top.set_ylabel("objective")
+    top.set_title(f"{len(solved)} of {len(table)} variants with a plan")
+    if flags:
+        bottom = axes[1][0]
+        bottom.bar(names, solved["red_flags"], color=FLAG_COLOURS["red"], label="red flags")
+        bottom.bar(names, solved["orange_flags"], bottom=solved["red_flags"], color=FLAG_COLOURS["orange"],
+                   label="orange flags")
+        bottom.set_ylabel("cascade flags")
+        bottom.legend(fontsize=8)
+    for ax in axes[:, 0]:
+        ax.tick_params(axis="x", labelrotation=75, labelsize=7)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,210 @@
+"""Planning variants: a grid or a list of named overrides of an instance.
+
+Variants file (TOML)::
+
+    # every combination of the lists (the product), in the order written
+    [grid]
+    budget = [4_000_000, 6_000_000]
+    weight_space_won = [1.0, 5.0]
+
+    # and/or named variants
+    [[variant]]
+    name = "Z0012 not available"
+    "sites.forbidden" = { Z0012 = true }
+
+    [[variant]]
+    name = "demand +20 %, more grid"
+    "demand.residents" = "*1.2"
+    "assets.capacity" = { "MV-K23a" = 0.8 }
+
+or CSV: one row per variant, a column per override, an optional ``name`` column.
+
+An override ``NAME = value`` sets a problem parameter (checked like ``[parameters]``). An
+override ``"FILE.COLUMN"`` edits a data file as it is read: a value sets the column on every
+row; ``"*1.2"`` scales it; a table ``{ID = value}`` sets the rows with those ids (``id``
+column). The file keys are those under ``[data]`` (demand, sites, assets …). Grid variants
+are named by their values; every variant has a stable key (a hash of its overrides), so a
+batch that is run again recognises what it has done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from optimise.errors import InputError
+from optimise.instance import Instance
+from optimise.io import read_table, read_toml
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        text = json.dumps(self.overrides, sort_keys=True, default=str)
+        return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+    @property
+    def folder(self) -> str:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.name)[:60]
+        return f"{safe}-{self.key}"
+
+
+def _name(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_short(v)}" for k, v in overrides.items()) or "base"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return ";".join(f"{k}:{v}" for k, v in value.items())
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def read_variants(path: Path) -> list[Variant]:
+    """The variants of a TOML or CSV file, in order; names must be unique."""
+    label = str(path)
+    if not path.exists():
+        raise InputError("file not found", file=label)
+    variants: list[Variant] = []
+    if path.suffix.lower() == ".toml":
+        raw = read_toml(path, {"grid", "variant"})
+        grid = raw.get("grid", {})
+        if not isinstance(grid, dict):
+            raise InputError("expected a table [grid]", file=label, field="grid")
+        if grid:
+            keys = list(grid)
+            for key in keys:
+                if not isinstance(grid[key], list) or not grid[key]:
+                    raise InputError("expected a non-empty list of values", file=label, field=f"grid.{key}")
+            for values in itertools.product(*(grid[k] for k in keys)):
+                overrides = dict(zip(keys, values))
+                variants.append(Variant(_name(overrides), overrides))
+        listed = raw.get("variant", [])
+        if not isinstance(listed, list):
+            raise InputError("expected [[variant]] tables", file=label, field="variant")
+        for k, entry in enumerate(listed):
+            if not isinstance(entry, dict):
+                raise InputError("expected a table", file=label, field="variant", row=k + 1)
+            overrides = {key: value for key, value in entry.items() if key != "name"}
+            name = entry.get("name", _name(overrides))
+            if not isinstance(name, str) or not name.strip():
+                raise InputError("expected a name (text)", file=label, field="variant.name", row=k + 1)
+            variants.append(Variant(name, overrides))
+    elif path.suffix.lower() in (".csv", ".tsv"):
+        table = read_table(path, label=label)
+        for k, row in enumerate(table.to_dict(orient="records")):
+            overrides = {key: _csv_value(value) for key, value in row.items()
+                         if key != "name" and not (isinstance(value, float) and math.isnan(value))}
+            name = row.get("name")
+            name = name if isinstance(name, str) and name.strip() else _name(overrides)
+            variants.append(Variant(name, overrides))
+    else:
+        raise InputError("expected a .toml or .csv variants file", file=label)
+    if not variants:
+        raise InputError("no variants: add a [grid] or [[variant]] tables", file=label)
+    seen: dict[str, int] = {}
+    for k, v in enumerate(variants):
+        if v.name in seen:
+            raise InputError(f"variant name {v.name!r} appears twice", file=label, field="name", row=k + 1)
+        seen[v.name] = k
+    return variants
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if text.startswith("{"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                return text
+        return text
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return value
+
+
+def apply_variant(instance: Instance, variant: Variant, *, label: str, parameters: set[str],
+                  columns: dict[str, set[str]] | None = None) -> Instance:
+    """The instance with the variant's overrides: parameters set, data edits registered.
+    ``columns`` names the columns each data file may have (its schema); an edit of another
+    column is refused at once."""
+    for key, value in variant.overrides.items():
+        where = f"variant {variant.name!r}: {key}"
+        if "." in key:
+            file_key, column = key.split(".", 1)
+            if not instance.has(file_key):
+                known = ", ".join(sorted(instance.data))
+                raise InputError(f"{where}: the instance has no data file {file_key!r} (known: {known})", file=label)
+            if columns is not None and file_key in columns and column not in columns[file_key]:
+                known = ", ".join(sorted(columns[file_key]))
+                raise InputError(f"{where}: unknown column {column!r} (known: {known})", file=label)
+            instance.edits.setdefault(file_key, []).append(_edit(column, value, where, label))
+        else:
+            if key not in parameters:
+                known = ", ".join(sorted(parameters))
+                raise InputError(f"{where}: unknown parameter (known: {known})", file=label)
+            instance.parameters[key] = value
+    return instance
+
+
+def _edit(column: str, value: Any, where: str, label: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(table: pd.DataFrame) -> pd.DataFrame:
+        out = table.copy()
+        if column not in out.columns:
+            # an optional column the file leaves out: the edited rows get the value, the
+            # others stay empty (False for yes/no columns), as the schema's default
+            fill = False if isinstance(value, dict) and all(isinstance(v, bool) for v in value.values()) else None
+            if isinstance(value, str) and value.startswith("*"):
+                raise InputError(f"{where}: no column {column!r} in the file to scale", file=label)
+            out[column] = fill
+        if isinstance(value, dict):
+            if "id" not in out.columns:
+                raise InputError(f"{where}: the file has no id column to pick rows by", file=label)
+            ids = out["id"].astype(str)
+            for row_id, new in value.items():
+                mask = (ids == str(row_id)).to_numpy()
+                if not mask.any():
+                    raise InputError(f"{where}: no row with id {row_id!r}", file=label)
+                if out[column].dtype.kind in "biuf" and not isinstance(new, (bool, int, float)):
+                    raise InputError(f"{where}: expected a number for {row_id!r}, found {new!r}", file=label)
+                if isinstance(new, bool) or out[column].dtype.kind not in "biuf":
+                    out[column] = out[column].astype(object)
+                out.loc[mask, column] = new
+        elif isinstance(value, str) and value.startswith("*"):
+            try:
+                factor = float(value[1:])
+            except ValueError:
+                raise InputError(f"{where}: expected a factor such as \"*1.2\", found {value!r}", file=label) from None
+            numbers = pd.to_numeric(out[column], errors="coerce")
+            out[column] = numbers * factor
+        else:
+            out[column] = value
+        return out
+
+    return edit
+
+
+def schema_columns(problem_cls: Any) -> dict[str, set[str]]:
+    """The columns each data file of a problem (and the vital-systems layers) may have."""
+    from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS
+
+    tables = {"assets": ASSETS, "dependencies": DEPENDENCIES, "systems": SYSTEMS, **problem_cls.tables}
+    return {key: {c.name for c in schema.columns} | {"x", "y"} for key, schema in tables.items()}
