@@ -190,9 +190,10 @@ def cluster_client(scheduler: str | None, workers: int | None) -> tuple[Any, Any
 
 
 def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler: str | None = None,
-              workers: int | None = None, progress: Callable[[int, int, int, int], None] | None = None
-              ) -> pd.DataFrame:
-    """Run the jobs not done yet; write each result as it arrives; return the table."""
+              workers: int | None = None, progress: Callable[[int, int, int, int], None] | None = None,
+              client: Any = None) -> pd.DataFrame:
+    """Run the jobs not done yet; write each result as it arrives; return the table.
+    ``client``: a Dask client to use (else one is made, and closed at the end)."""
     from distributed import as_completed
 
     (out / "variants").mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,10 @@ def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler:
         progress(len(rows), 0, failed, len(jobs))
     if not pending:
         return write_table(out, variants, rows)
-    client, cluster = cluster_client(scheduler, workers)
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = cluster_client(scheduler, workers)
     try:
         futures = client.map(run_variant, pending, key=[f"variant-{j.variant.key}" for j in pending],
                              pure=False, retries=2)
@@ -221,7 +225,8 @@ def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler:
                 progress(len(rows), min(running, len(client.scheduler_info().get("workers", {})) or running),
                          failed, len(jobs))
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
     return write_table(out, variants, rows)

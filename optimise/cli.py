@@ -84,6 +84,7 @@ def solve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log on stderr.")] = False,
     n_alternatives: Annotated[Optional[int], typer.Option("--alternatives", help="Also find K plans, each as different as possible from those before, within --within percent of the optimum.")] = None,
     within: Annotated[float, typer.Option("--within", help="Slack for --alternatives, in percent of the optimum.")] = 5.0,
+    explain: Annotated[bool, typer.Option("--explain", help="Also report which rules bind in the plan and what relaxing each would gain.")] = False,
 ) -> None:
     """Solve an instance and report the plan, with the solver status and gap."""
     from optimise.io import check_output_folder
@@ -109,8 +110,23 @@ def solve(
         if result.has_solution:
             extra["alternatives"] = alternatives_table(found)
             result.solution.summary["alternatives"] = extra["alternatives"].to_dict(orient="records")
+    elif explain:
+        from optimise.explain import binding_rules
+
+        model = problem.build()
+        result = problem.solve_built(model, options, instance=label)
+        if result.has_solution:
+            binding = binding_rules(problem, model)
+            result.solution.summary["binding"] = [{"rule": b.rule, "index": str(b.index), "change": b.change,
+                                                   "text": b.text} for b in binding]
     else:
         result = problem.solve(options, instance=label)
+    if result.status == "infeasible":
+        from optimise.explain import explain_infeasible
+
+        err_console.print("no plan exists; looking for the rules that conflict …")
+        breaks = explain_infeasible(problem, SolveOptionsFor(options))
+        result.solution.summary["explanation"] = [b.text for b in breaks]
     impact = None
     if vital is not None and result.has_solution:
         impact = _check_plan(problem, result, vital, instance)
@@ -123,9 +139,23 @@ def solve(
         sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
     else:
         _print_result(result, problem, impact)
+        for text in result.solution.summary.get("explanation", []):
+            out_console.print(f"[red]why:[/] {text}", soft_wrap=True)
+        if result.status == "infeasible" and not result.solution.summary.get("explanation"):
+            out_console.print("the rules that conflict could not be singled out", soft_wrap=True)
+        for row in result.solution.summary.get("binding", []):
+            out_console.print(f"[yellow]binds:[/] {row['text']}", soft_wrap=True)
         if found is not None and result.has_solution:
             _print_alternatives(extra["alternatives"], within, result.solution.summary.get("alternatives_note", ""))
     raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
+
+
+def SolveOptionsFor(options: Any) -> Any:  # noqa: N802 - a constructor-like helper
+    """Options for an explanation run: the user's, with a time limit of at most 60 s."""
+    from optimise.solver import SolveOptions
+
+    limit = min(options.time_limit or 60.0, 60.0)
+    return SolveOptions(time_limit=limit, gap=0.0, threads=options.threads, seed=options.seed)
 
 
 def _options(defaults: dict[str, Any], time_limit: float | None, gap: float | None, threads: int | None,
@@ -246,8 +276,7 @@ def validate(
 ) -> None:
     """Check an instance (files, columns, values, references) without solving it."""
     problem, _, label, instance = _load_problem(path, fmt, {})
-    d = getattr(problem, "data", None)
-    size = f": {d.n_demand} demand points, {d.n_sites} sites" if d is not None else ""
+    size = f": {problem.size_text()}" if problem.size_text() else ""
     vital = _vital(instance)
     if vital is not None:
         size += f"; {vital.n} assets, {len(vital.dependencies)} dependencies"
@@ -324,7 +353,7 @@ def batch(
     """Run planning variants in parallel on Dask: a result folder per variant and one table."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from optimise.batch import Job, run_batch
+    from optimise.batch import Job, cluster_client, done_rows, run_batch
     from optimise.instance import load_instance
     from optimise.registry import get_problem
     from optimise.variants import apply_variant, read_variants, schema_columns
@@ -345,6 +374,10 @@ def batch(
     jobs = [Job(str(instance.toml_file.resolve()), str(variants_file), v, time_limit, gap, seed) for v in variants]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("left"), TimeRemainingColumn())
+    pending = len(variants) - len(done_rows(out, variants)) if (out / "variants").exists() else len(variants)
+    client = cluster = None
+    if pending:  # connect first: an unreachable scheduler is one clean line, before any progress bar
+        client, cluster = cluster_client(scheduler, workers)
     with Progress(*columns, console=err_console, transient=False) as bar:
         task = bar.add_task("variants", total=len(jobs))
 
@@ -353,10 +386,15 @@ def batch(
                        description=f"done {done} · running {running} · failed {failed}")
 
         try:
-            table = run_batch(jobs, out, variants, scheduler=scheduler, workers=workers, progress=report)
+            table = run_batch(jobs, out, variants, progress=report, client=client)
         except KeyboardInterrupt:
             err_console.print(f"interrupted; run the same command to resume (finished variants are kept in {out}/)")
             raise typer.Exit(130) from None
+        finally:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
     failed = int((table.get("status") == "failed").sum()) if "status" in table else 0
     out_console.print(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet")
     _print_compare(table)

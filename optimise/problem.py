@@ -156,6 +156,13 @@ class Problem(ABC):
     tables: ClassVar[dict[str, TableSchema]] = {}
     parameters: ClassVar[dict[str, Parameter]] = {}
 
+    #: Constraint families that are planning rules (budget, deadlines, capacities): the ones
+    #: an infeasibility explanation may break and ``--explain`` reports when they bind.
+    elastic: ClassVar[tuple[str, ...]] = ()
+    #: The families among them that are resources (budget, capacity): ``--explain`` says when
+    #: the plan uses one fully.
+    resources: ClassVar[tuple[str, ...]] = ()
+
     #: Objectives the problem can trade off (see :class:`ObjectiveTerm`); empty: one objective.
     objectives: ClassVar[dict[str, ObjectiveTerm]] = {}
 
@@ -188,10 +195,26 @@ class Problem(ABC):
 
         return Scenario(f"{self.name} plan", [])
 
+    def size_text(self) -> str:
+        """The instance's size in words (for ``optimise validate``)."""
+        d = getattr(self, "data", None)
+        if d is not None and hasattr(d, "n_demand") and hasattr(d, "n_sites"):
+            return f"{d.n_demand} demand points, {d.n_sites} sites"
+        return ""
+
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
         """The plan's key yes/no decisions as 0/1-valued Pyomo expressions, by a readable
         name (e.g. {site id: site open}). Alternatives are told apart by them."""
         return {}
+
+    def describe_row(self, family: str, index: Any, amount: float, direction: str) -> str:
+        """One row of a rule family in planning terms. ``direction``: "short" (the row's
+        lower side must give ``amount``), "over" (its upper side), or "binds" (``amount`` is
+        the objective's gain per unit of relaxation). Problems override this."""
+        where = "" if index is None else f"[{index}]"
+        if direction == "binds":
+            return f"{family}{where} binds: relaxing it by one unit changes the objective by {amount:+,.6g}"
+        return f"{family}{where} must give {amount:,.6g}"
 
     def figures(self, result: "Result", impact: Any = None) -> dict[str, Any]:
         """Matplotlib figures of a solved plan, by file stem (e.g. {"map": fig})."""

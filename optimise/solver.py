@@ -127,6 +127,7 @@ class LoadedModel:
     maximize: bool
     size: dict[str, int]
     handoff_seconds: float
+    rows: list[Any] = field(default_factory=list)  # the Pyomo constraint of each HiGHS row
 
     def column_index(self) -> dict[int, int]:
         return {id(var): k for k, var in enumerate(self.columns)}
@@ -179,7 +180,7 @@ def load_model(model: pyo.ConcreteModel, options: SolveOptions, *, relax: bool =
         "integer_columns": int(integer.sum()),
     }
     return LoadedModel(h, list(repn.columns), list(repn.eliminated_vars), integer, sense == pyo.maximize,
-                       size, time.perf_counter() - start)
+                       size, time.perf_counter() - start, [entry.constraint for entry in repn.rows])
 
 
 def run_highs(h: highspy.Highs) -> Any:

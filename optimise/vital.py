@@ -122,7 +122,7 @@ class VitalSystems:
         systems["id"] = systems["id"].astype(str)
         check_references(assets["system"], systems["id"].tolist(), file=labels["assets"], field="system",
                          what="system", hint=" (add it to the systems table)")
-        if dependencies is None or len(dependencies) == 0:
+        if dependencies is None:
             dependencies = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
                                          "kind": pd.Series(dtype=str), "strength": pd.Series(dtype=float)})
         else:

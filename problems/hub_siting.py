@@ -283,6 +283,8 @@ class HubSiting(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "assignment (strong links)"
+    elastic: ClassVar[tuple[str, ...]] = ("budget", "hub_count", "min_served", "grid", "vehicles", "one_class")
+    resources: ClassVar[tuple[str, ...]] = ("budget", "grid", "vehicles")
     listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
         "hubs", ("id", "size", "users", "vehicles_needed", "vehicle_places", "cars_given_up", "space_won_m2",
                  "asset"), "users")
@@ -458,6 +460,41 @@ class HubSiting(Problem):
         m.objective = pyo.Objective(expr=sum(sign[n] * m.terms[n] for n in terms if sign[n] != 0) + 0.0,
                                     sense=pyo.minimize)
         return m
+
+    def describe_row(self, family: str, index: Any, amount: float, direction: str) -> str:
+        d, p = self.data, self.params
+        if direction in ("binds", "tight"):
+            gain = (f"relaxing it one unit changes the objective by {amount:+,.4g}" if direction == "binds"
+                    else f"{amount:.1%} used by the plan")
+            if family == "grid":
+                return f"the headroom of {self._grid_name(index)} binds ({gain})"
+            if family == "vehicles":
+                return f"the vehicle places at hub {self._site(index)} bind ({gain})"
+            if family == "one_class":
+                return f"keeping existing hub {self._site(index)} binds ({gain})"
+            what = {"budget": "the budget", "hub_count": "the number of hubs", "min_served": "the share to serve"}
+            return f"{what.get(family, family)} binds ({gain})"
+        if family == "budget":
+            return f"the budget of {p['budget']:,.0f} is {amount:,.0f} short"
+        if family == "hub_count":
+            return f"exactly {p['hubs']} hubs cannot be placed (off by {amount:g})"
+        if family == "min_served":
+            return f"serving {p['min_served']:.0%} of the users falls {amount:,.0f} users short"
+        if family == "grid":
+            return f"{self._grid_name(index)} would need {amount:.3g} MW more headroom for the hubs' charging"
+        if family == "vehicles":
+            return f"hub {self._site(index)} would need {amount:,.1f} more vehicle places"
+        if family == "one_class":
+            return f"existing hub {self._site(index)} cannot be kept"
+        return super().describe_row(family, index, amount, direction)
+
+    def _site(self, j: Any) -> str:
+        return str(self.data.site_ids[int(j)])
+
+    def _grid_name(self, g: Any) -> str:
+        d = self.data
+        row = d.vital.assets.iloc[d.grid_assets[int(g)]]
+        return f"{row['type'] or 'asset'} {row['id']}".strip()
 
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
         slots = self._slots

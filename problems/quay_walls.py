@@ -261,6 +261,9 @@ class QuayWalls(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "time-indexed starts"
+    elastic: ClassVar[tuple[str, ...]] = ("once", "budget", "crews", "district", "precedence", "conflict")
+    resources: ClassVar[tuple[str, ...]] = ("budget", "crews", "district")
+    elastic_weights: ClassVar[dict[str, float]] = {"once": 10.0}  # a safe life is the last rule to give
     listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
         "periods", ("period", "works_active", "bridges_started", "km_renewed", "budget_used", "crews_used",
                     "extra_vehicle_hours", "nox_kg", "past_safe_life"), "period")
@@ -372,6 +375,7 @@ class QuayWalls(Problem):
             return lin(coefs, variables) <= d.district_limit[dist]
 
         m.district = pyo.Constraint(range(len(limited)), rule=district_rule)
+        self._limited = limited
         # precedence: b has not started by tau unless a started by tau - duration_a
         prec_rows = [(a, b, tau) for a, b in d.precedence for tau in range(H)]
 
@@ -384,8 +388,10 @@ class QuayWalls(Problem):
             return lin([1] * len(qb) + [-1] * len(qa), [s[q] for q in qb] + [s[q] for q in qa]) <= 0
 
         m.precedence = pyo.Constraint(range(len(prec_rows)), rule=precedence_rule)
+        self._prec_rows = prec_rows
         conflict_rows = [(a, b, tau) for a, b in d.conflicts for tau in range(H)
                          if active.get((a, tau)) and active.get((b, tau))]
+        self._conflict_rows = conflict_rows
         m.conflict = pyo.Constraint(range(len(conflict_rows)), rule=lambda m, k: lin(
             w(conflict_rows[k][0], conflict_rows[k][2])[0] + w(conflict_rows[k][1], conflict_rows[k][2])[0],
             w(conflict_rows[k][0], conflict_rows[k][2])[1] + w(conflict_rows[k][1], conflict_rows[k][2])[1]) <= 1)
@@ -482,6 +488,47 @@ class QuayWalls(Problem):
         weight = {n: p[WEIGHT_OF[n]] for n in terms}
         m.objective = pyo.Objective(expr=sum(weight[n] * m.terms[n] for n in terms if weight[n]) + 0.0, sense=pyo.minimize)
         return m
+
+    def describe_row(self, family: str, index: Any, amount: float, direction: str) -> str:
+        d = self.data
+        ids = d.works["id"].astype(str).to_numpy()
+        year = lambda t: int(d.periods[int(t)])  # noqa: E731
+        if family == "once":
+            a = int(index)
+            if not d.due[a]:
+                return f"{ids[a]} is renewed at most once in the horizon"
+            subject = f"{ids[a]} ({d.works['kind'].iloc[a]}) must start by {year(d.latest[a])}, its safe life"
+        elif family in ("budget", "crews"):
+            have = d.budget[int(index)] if family == "budget" else d.crews[int(index)]
+            subject = f"the {family} of {year(index)} ({have:,.0f})"
+        elif family == "district":
+            dist, tau = self._limited[int(index)]
+            subject = f"the closure limit of district {dist} in {year(tau)} ({d.district_limit[dist]})"
+        elif family == "precedence":
+            a, b, tau = self._prec_rows[int(index)]
+            subject = f"{ids[b]} only after {ids[a]} ({year(tau)})"
+        elif family == "conflict":
+            a, b, tau = self._conflict_rows[int(index)]
+            subject = f"{ids[a]} and {ids[b]} not closed together in {year(tau)} (it would cut the street network)"
+        else:
+            return super().describe_row(family, index, amount, direction)
+        if direction == "binds":
+            return f"{subject} binds: relaxing it one unit changes the objective by {amount:+,.4g}"
+        if direction == "tight":
+            return f"{subject} is {amount:.1%} used by the plan"
+        if family == "once":
+            return f"{subject}, but cannot within the other rules"
+        if family in ("budget", "crews"):
+            return f"{subject} is {amount:,.0f}{'' if family == 'budget' else ' crews'} short"
+        if family == "district":
+            return f"{subject} would need {amount:g} more closures at once"
+        if family == "precedence":
+            return f"{subject} cannot hold: the later work would have to start first"
+        return f"{subject} cannot hold"
+
+    def size_text(self) -> str:
+        d = self.data
+        return f"{d.n} works ({int(d.due.sum())} due), {d.horizon} periods, {len(d.utilities)} cables and pipes"
 
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
         return {f"{self.data.works['id'].iloc[a]}@{self.data.periods[t]}": model.s[q]

@@ -149,3 +149,19 @@ def test_compare_prints_and_plots(tmp_path: Path) -> None:
     run = run_cli("compare", out)
     assert run.code == 0, run.stderr
     assert "budget=500000" in run.stdout and (out / "compare.png").exists()
+
+
+def test_existing_scheduler(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    path = write(tmp_path, "[grid]\nbudget = [500000, 700000]\n")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run = run_cli("batch", SMALL, path, "--out", tmp_path / "out", "--scheduler", cluster.scheduler_address)
+    assert run.code == 0, run.stderr
+    assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 2
+
+
+def test_unreachable_scheduler_is_a_clean_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "[grid]\nbudget = [500000]\n")
+    assert_clean_error(run_cli("batch", SMALL, path, "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1"),
+                       "--scheduler")
