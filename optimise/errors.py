@@ -42,3 +42,9 @@ class InputError(Exception):
 class InfeasibleInput(InputError):
     """The data can be read but describes a plan that cannot exist (e.g. p larger than the
     number of candidate sites, demand that no site can reach). Detected before solving."""
+
+
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (so messages read 3, not np.int64(3))."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value

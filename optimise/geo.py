@@ -60,6 +60,10 @@ def as_points(
             bad = ~np.isfinite(values)
             if bad.any():
                 raise InputError("coordinate is missing or not a number", file=file, field=col, row=int(np.flatnonzero(bad)[0]) + 1)
+            far = np.abs(values) > 1e8  # no CRS on Earth has coordinates this large (metres or degrees)
+            if far.any():
+                r = int(np.flatnonzero(far)[0]) + 1
+                raise InputError(f"coordinate {values[r - 1]:g} is out of range", file=file, field=col, row=r)
         return gpd.GeoSeries(
             gpd.points_from_xy(table["x"].astype(float), table["y"].astype(float)),
             crs=parse_crs(crs, file=toml_file),

@@ -68,7 +68,9 @@ def _geometry(assets: pd.DataFrame, instance: Instance) -> Any:
         geom = assets.geometry.reset_index(drop=True)
         return geom if geom.crs is not None or instance.crs is None else geom.set_crs(instance.crs)
     if {"x", "y"} <= set(assets.columns) and instance.crs:
-        return gpd.GeoSeries(gpd.points_from_xy(assets["x"], assets["y"]), crs=instance.crs)
+        from optimise.geo import as_points
+
+        return as_points(assets, file=instance.label("assets"), crs=instance.crs, toml_file=str(instance.toml_file))
     return None
 
 

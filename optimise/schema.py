@@ -166,7 +166,7 @@ def _as_id(series: pd.Series, col: Column, file: str) -> pd.Series:
         return series.astype(np.int64)
     if pd.api.types.is_float_dtype(series):
         arr = series.to_numpy()
-        if np.all(arr == np.round(arr)):
+        if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and np.all(np.abs(arr) < 2**53):
             return pd.Series(arr.astype(np.int64), index=series.index, name=col.name)
     text = series.astype(str).str.strip()
     empty = (text == "").to_numpy()

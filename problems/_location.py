@@ -23,7 +23,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from shapely import linestrings
 
-from optimise.errors import InfeasibleInput, InputError
+from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.geo import Metric, as_points, distance_matrix, project
 from optimise.instance import Instance
 from optimise.parameters import Parameter, check_parameters
@@ -122,7 +122,7 @@ class LocationData:
         both = self.fixed & self.forbidden
         if both.any():
             j = int(np.flatnonzero(both)[0])
-            raise InputError(f"site {self.site_ids[j]!r} is both fixed and forbidden",
+            raise InputError(f"site {plain(self.site_ids[j])!r} is both fixed and forbidden",
                              file=self.labels["sites"], field="forbidden", row=j + 1)
 
     def require_reachable(self, within: float | None = None, what: str = "") -> None:
@@ -133,7 +133,7 @@ class LocationData:
             i = int(np.flatnonzero(lost)[0])
             extra = f" within {what} {within:g}" if within is not None else ""
             raise InfeasibleInput(
-                f"demand point {self.demand_ids[i]!r} has no allowed site{extra}; "
+                f"demand point {plain(self.demand_ids[i])!r} has no allowed site{extra}; "
                 f"{int(lost.sum())} point(s) in all cannot be served",
                 file=self.labels["demand"], row=i + 1)
 

@@ -29,7 +29,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
-from optimise.errors import InfeasibleInput
+from optimise.errors import InfeasibleInput, plain
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.schema import Column, TableSchema
@@ -73,7 +73,7 @@ class CFLP(LocationProblem):
             if too_big.any():
                 i = int(np.flatnonzero(too_big)[0])
                 raise InfeasibleInput(
-                    f"demand {d.weights[i]:g} of point {d.demand_ids[i]!r} exceeds the capacity of every site that may serve it",
+                    f"demand {d.weights[i]:g} of point {plain(d.demand_ids[i])!r} exceeds the capacity of every site that may serve it",
                     file=d.labels["demand"], field="weight", row=i + 1)
 
     def build(self) -> pyo.ConcreteModel:

@@ -70,7 +70,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 from shapely import linestrings
 
-from optimise.errors import InfeasibleInput, InputError
+from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.geo import as_points, project
 from optimise.instance import Instance
 from optimise.parameters import Parameter, check_parameters
@@ -330,7 +330,7 @@ class HubSiting(Problem):
         fixed_without_class = d.fixed & ~d.allowed.any(axis=1)
         if fixed_without_class.any():
             j = int(np.flatnonzero(fixed_without_class)[0])
-            raise InfeasibleInput(f"existing hub {d.site_ids[j]!r} fits no size class (space or a conflicting claim)",
+            raise InfeasibleInput(f"existing hub {plain(d.site_ids[j])!r} fits no size class (space or a conflicting claim)",
                                   file=d.labels["sites"], field="fixed", row=j + 1)
         if p["hubs"] is not None:
             if p["hubs"] > int(d.allowed.any(axis=1).sum()):

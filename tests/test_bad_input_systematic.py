@@ -65,6 +65,10 @@ def _cases() -> list[tuple[str, str, str, str, str | None]]:
                     cases.append((folder, path.name, col.name, "duplicate", "row 2"))
                 if (path.name, col.name) in refs:
                     cases.append((folder, path.name, col.name, "dangling", "row 1"))
+            for coordinate in ("x", "y"):
+                if coordinate in columns:
+                    for mutation in ("text", "inf", "huge", "blank"):
+                        cases.append((folder, path.name, coordinate, mutation, "row 1"))
     return cases
 
 
@@ -148,7 +152,10 @@ def test_truncated_files_never_crash(tmp_path: Path, folder: str) -> None:
 VALUES = st.sampled_from(["", "abc", "-1", "0", "nan", "inf", "-inf", "1e308", "true", "  ", "x,y", "\"", "1.5", "é"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: the same examples on every run, so CI is repeatable; raise max_examples (or
+# set derandomize=False) locally to search further.
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(folder=st.sampled_from(list(FORMATS)), data=st.data())
 def test_random_cell_damage_never_crashes(tmp_path_factory, folder: str, data) -> None:
     src = DATA / folder
@@ -162,9 +169,9 @@ def test_random_cell_damage_never_crashes(tmp_path_factory, folder: str, data) -
     shutil.copytree(src, inst, dirs_exist_ok=True)
     table.loc[row, column] = value
     table.to_csv(inst / file, index=False)
-    run = run_cli("validate", inst)
+    run = run_cli(data.draw(st.sampled_from(["validate", "solve"])), inst)
     assert "Traceback" not in run.stderr + run.stdout
-    assert run.code in (0, 2), run.stderr
+    assert run.code in (0, 1, 2), run.stderr  # 1: a valid instance with no feasible plan
     if run.code == 2:
         text = run.stderr.strip()
         assert text.startswith("error:") and len(text.splitlines()) == 1, text
