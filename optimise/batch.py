@@ -35,7 +35,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from optimise.errors import InputError
-from optimise.io import MARKER, to_json
+from optimise.io import to_json
 from optimise.variants import Variant
 
 RECORD = "row.json"
@@ -75,7 +75,7 @@ def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
     """Solve one variant; return its table row and its result folder packed as a tar."""
     from optimise.impact import load_vital_systems, run_impact, thresholds
     from optimise.instance import load_instance
-    from optimise.outputs import write_result
+    from optimise.outputs import write_no_plan, write_result
     from optimise.registry import get_problem
     from optimise.solver import SolveOptions
     from optimise.variants import apply_variant, schema_columns
@@ -103,13 +103,19 @@ def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
                 impact, impact_summary, _ = run_impact(vital, problem.scenario(result), thresholds(instance),
                                                        resilience=False)
                 result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
+            why = []
+            if result.status == "infeasible":
+                from optimise.explain import explain_infeasible
+
+                why = [b.text for b in explain_infeasible(problem, SolveOptions(time_limit=60, threads=1))]
+                result.solution.summary["explanation"] = why
             if result.has_solution:
                 write_result(result, folder, impact=impact, figures=problem.figures(result, impact))
             else:
-                folder.mkdir()
-                (folder / MARKER).write_text(to_json(result.to_dict()) + "\n", encoding="utf-8")
+                write_no_plan(result, folder)
             row.update(_flat(result.to_dict()))
-            row["reason"] = "" if result.has_solution else f"no plan: {result.status} ({result.termination})"
+            row["reason"] = "" if result.has_solution else (
+                f"no plan: {result.status} ({result.termination})" + (f"; {why[0]}" if why else ""))
         except InputError as exc:
             row.update({"status": "failed", "reason": str(exc)})
         except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on

@@ -135,6 +135,11 @@ def solve(
 
         write_result(result, out, impact=impact, figures=problem.figures(result, impact), extra_tables=extra)
         err_console.print(f"wrote {out}/")
+    elif out is not None and result.status == "infeasible":
+        from optimise.outputs import write_no_plan
+
+        write_no_plan(result, out)
+        err_console.print(f"wrote {out}/ (no plan: summary.json, explanation.md)")
     if json_out:
         sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
     else:

@@ -37,6 +37,10 @@ def write_result(result: Result, out: Path, impact: Any = None, figures: dict[st
             from optimise.impact import write_impact_files
 
             written += write_impact_files(tmp, impact, {}, None)
+        text = explanation_markdown(result.solution.summary)
+        if text:
+            (tmp / "explanation.md").write_text(text, encoding="utf-8")
+            written.append("explanation.md")
         summary = result.to_dict()
         summary["files"] = sorted(written + [MARKER])
         # summary.json last: its presence marks a complete result folder.
@@ -57,3 +61,32 @@ def save_figures(folder: Path, figures: dict[str, Any]) -> list[str]:
         plt.close(fig)
         names.append(f"{name}.png")
     return names
+
+
+def explanation_markdown(summary: dict[str, Any]) -> str:
+    """The rules that conflict (no plan) or bind (a plan), as a short Markdown report."""
+    lines = []
+    if summary.get("explanation"):
+        lines += ["# Why no plan exists", "", "The least-violation version of the model has to break these rules:", ""]
+        lines += [f"- {text}" for text in summary["explanation"]]
+    if summary.get("binding"):
+        lines += ["# Rules that bind in the plan", "",
+                  "Marginal values from the LP with the plan's yes/no decisions fixed (valid for small changes); "
+                  "resources used up to within 1 % of their limit.", ""]
+        lines += [f"- {row['text']}" for row in summary["binding"]]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def write_no_plan(result: Result, out: Path) -> list[Path]:
+    """A result folder for a run without a plan: summary.json (status, explanation) and
+    explanation.md, written atomically like any other."""
+    with atomic_folder(out) as tmp:
+        names = [MARKER]
+        text = explanation_markdown(result.solution.summary)
+        if text:
+            (tmp / "explanation.md").write_text(text, encoding="utf-8")
+            names.append("explanation.md")
+        summary = result.to_dict()
+        summary["files"] = sorted(names)
+        (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
+    return [out / name for name in names]

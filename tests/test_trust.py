@@ -134,3 +134,13 @@ def test_invalid_conflict_geometry_is_a_clean_error(tmp_path: Path) -> None:
               '{"type":"Polygon","coordinates":[[[4.88,52.36],[4.89,52.37],[4.89,52.36],[4.88,52.37],[4.88,52.36]]]}}]}')
     (inst / "conflicts.geojson").write_text(bowtie)
     assert_clean_error(run_cli("validate", inst), "conflicts.geojson", "geometry", "row 1")
+
+
+def test_explanations_are_written_with_the_results(tmp_path: Path) -> None:
+    out = tmp_path / "none"
+    run = run_cli("solve", _hubs(tmp_path, "min_served = 0.99\nhubs = 2"), "--out", out)
+    assert run.code == 1
+    assert "budget" in (out / "explanation.md").read_text()
+    plan = tmp_path / "plan"
+    assert run_cli("solve", SMALL_HUBS, "--explain", "--out", plan).code == 0
+    assert "bind" in (plan / "explanation.md").read_text()
