@@ -566,12 +566,12 @@ def _print_grid(grid: Any, impact: Any, limit: int = 15) -> None:
     if impact is not None:
         for row in impact.asset_flags().itertuples(index=False):
             worst[row.asset] = row.flag
-    table = Table("asset", "type", "capacity", "load before", "added", "utilisation", "flag",
+    table = Table("asset", "capacity", "load before", "added", "utilisation", "flag",
                   title=f"grid load ({len(grid)} assets)", title_justify="left")
     for row in grid.head(limit).itertuples(index=False):
         flag = worst.get(row.asset, "green")
         style = {"red": "red", "orange": "yellow"}.get(flag, "green")
-        table.add_row(str(row.asset), str(row.type), f"{row.capacity:,.4g}", f"{row.load_before:,.4g}",
+        table.add_row(str(row.asset), f"{row.capacity:,.4g}", f"{row.load_before:,.4g}",
                       f"{row.added:+,.3g}", f"{row.utilisation_before:.0%} → {row.utilisation_after:.0%}",
                       f"[{style}]{flag}[/]")
     out_console.print(table)
