@@ -64,6 +64,14 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif key == "objectives" and isinstance(value, dict):
             out.update({f"objective_{k}": v for k, v in value.items()})
+    # cascade indicators per system, over all periods (summed; a share used: its largest)
+    totals: dict[str, float] = {}
+    for rec in summary.get("indicators", []) or []:
+        column = f"{rec['system']} {rec['indicator']}" + (f" [{rec['unit']}]" if rec.get("unit") else "")
+        value = float(rec.get("value") or 0.0)
+        totals[column] = max(totals.get(column, value), value) if rec["indicator"] == "spare_capacity_used" \
+            else totals.get(column, 0.0) + value
+    out.update(totals)
     flags = summary.get("flags", {})
     if flags:
         out["red_flags"] = flags.get("counts", {}).get("red", 0)

@@ -110,6 +110,9 @@ def test_overrides_reach_the_model_and_failures_are_recorded(tmp_path: Path) -> 
     assert table.loc["feeder full", "status"] in ("infeasible", "failed")
     assert table.loc["feeder full", "reason"]
     assert (tmp_path / "out" / "results.parquet").exists()
+    # the cascade indicators of each plan are columns of the table
+    column = next(c for c in table.columns if c.startswith("energy spare_capacity_used"))
+    assert table.loc["budget=700000, weight_space_won=1", column] > 0
 
 
 def test_killed_process_resumes(tmp_path: Path) -> None:
