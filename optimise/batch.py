@@ -81,7 +81,7 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
 
 def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
     """Solve one variant; return its table row and its result folder packed as a tar."""
-    from optimise.impact import load_vital_systems, run_impact, thresholds
+    from optimise.impact import check_plan, load_vital_systems
     from optimise.instance import load_instance
     from optimise.outputs import write_no_plan, write_result
     from optimise.registry import get_problem
@@ -108,9 +108,7 @@ def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
             impact = None
             vital = load_vital_systems(instance)
             if vital is not None and result.has_solution:
-                impact, impact_summary, _ = run_impact(vital, problem.scenario(result), thresholds(instance),
-                                                       resilience=False)
-                result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
+                impact = check_plan(problem, result, vital, instance)
             why = []
             if result.status == "infeasible":
                 from optimise.explain import explain_infeasible

@@ -202,6 +202,14 @@ class Impact:
     states: list[PeriodState]
     _flags: pd.DataFrame | None = field(default=None, repr=False)
 
+    def worst_flags(self) -> dict[Any, str]:
+        """The worst flag of each flagged asset over all periods (absent: green)."""
+        worst: dict[Any, str] = {}
+        for asset, flag in zip(self.asset_flags()["asset"], self.asset_flags()["flag"]):
+            if FLAG_ORDER[flag] >= FLAG_ORDER[worst.get(asset, "green")]:
+                worst[asset] = flag
+        return worst
+
     def asset_flags(self) -> pd.DataFrame:
         """One row per asset and period that the scenario touches (or, for a scenario
         without changes, every asset not green today): loss, utilisation, order, flag and

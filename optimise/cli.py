@@ -125,11 +125,13 @@ def solve(
         from optimise.explain import explain_infeasible
 
         err_console.print("no plan exists; looking for the rules that conflict …")
-        breaks = explain_infeasible(problem, SolveOptionsFor(options))
+        breaks = explain_infeasible(problem, _explanation_options(options))
         result.solution.summary["explanation"] = [b.text for b in breaks]
     impact = None
     if vital is not None and result.has_solution:
-        impact = _check_plan(problem, result, vital, instance)
+        from optimise.impact import check_plan
+
+        impact = check_plan(problem, result, vital, instance)
     if out is not None and result.has_solution:
         from optimise.outputs import write_result
 
@@ -155,7 +157,7 @@ def solve(
     raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
 
 
-def SolveOptionsFor(options: Any) -> Any:  # noqa: N802 - a constructor-like helper
+def _explanation_options(options: Any) -> Any:
     """Options for an explanation run: the user's, with a time limit of at most 60 s."""
     from optimise.solver import SolveOptions
 
@@ -178,16 +180,6 @@ def _options(defaults: dict[str, Any], time_limit: float | None, gap: float | No
         )
     except ValueError as exc:
         raise InputError(str(exc), field="solver options") from None
-
-
-def _check_plan(problem: Any, result: Any, vital: Any, instance: Any) -> Any:
-    """Run the cascade check on a plan; add its indicators and flags to the summary."""
-    from optimise.impact import run_impact, thresholds
-
-    scenario = problem.scenario(result)
-    impact, impact_summary, _ = run_impact(vital, scenario, thresholds(instance), resilience=False)
-    result.solution.summary.update({k: impact_summary[k] for k in ("indicators", "flags")})
-    return impact
 
 
 @app.command()
@@ -218,7 +210,9 @@ def pareto(
     def describe(result: Any) -> dict[str, Any]:
         if vital is None:
             return {}
-        impact = _check_plan(problem, result, vital, instance)
+        from optimise.impact import check_plan
+
+        impact = check_plan(problem, result, vital, instance)
         counts = result.solution.summary["flags"]["counts"]
         worst = "red" if counts.get("red") else "orange" if counts.get("orange") else "green"
         return {"flag": worst, "red_flags": counts.get("red", 0), "orange_flags": counts.get("orange", 0)} if impact else {}
@@ -562,10 +556,7 @@ def _compact(value: float) -> str:
 
 def _print_grid(grid: Any, impact: Any, limit: int = 15) -> None:
     """Load the plan puts on each grid asset, fullest first, with its cascade flag."""
-    worst: dict[str, str] = {}
-    if impact is not None:
-        for row in impact.asset_flags().itertuples(index=False):
-            worst[row.asset] = row.flag
+    worst = impact.worst_flags() if impact is not None else {}
     table = Table("asset", "capacity", "load before", "added", "utilisation", "flag",
                   title=f"grid load ({len(grid)} assets)", title_justify="left")
     for row in grid.head(limit).itertuples(index=False):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from optimise.solver import SolveOptions, load_model, run_highs
+from optimise.solver import SolveOptions, load_model, run_highs, solve_model
 
 #: A break smaller than this (relative to its row) is solver round-off, not a conflict.
 TOLERANCE = 1e-6
@@ -88,8 +88,6 @@ def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit:
         penalty += [weight / scale, weight / scale]
     model.elastic_objective = pyo.Objective(
         expr=sum(p * model.elastic_slack[i] for i, p in enumerate(penalty)), sense=pyo.minimize)
-    from optimise.solver import solve_model
-
     outcome = solve_model(model, options or SolveOptions(time_limit=60))
     if not outcome.has_solution:
         return []

@@ -168,6 +168,14 @@ def run_impact(vs: VitalSystems, scenario: Scenario, limits: Thresholds, *, resi
     return impact, summary, table
 
 
+def check_plan(problem: Any, result: Any, vs: VitalSystems, instance: Instance) -> Impact:
+    """The cascade check of a solved plan (the problem's scenario): adds ``indicators`` and
+    ``flags`` to the result's summary and returns the impact."""
+    impact, summary, _ = run_impact(vs, problem.scenario(result), thresholds(instance), resilience=False)
+    result.solution.summary.update({k: summary[k] for k in ("indicators", "flags")})
+    return impact
+
+
 def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:
     """The impact folder: tables, a flag map (PNG) and a Markdown report, atomically."""
     with atomic_folder(out) as tmp:
@@ -197,17 +205,12 @@ def flag_map(impact: Impact, path: Path) -> bool:
     geometry = getattr(impact.vs, "geometry", None)
     if geometry is None:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
     import geopandas as gpd
-    import matplotlib.pyplot as plt
 
-    flags = impact.asset_flags()
-    worst = {}
-    for row in flags.itertuples(index=False):
-        if _rank(row.flag) >= _rank(worst.get(row.asset, "green")):
-            worst[row.asset] = row.flag
+    from optimise.plots import pyplot
+
+    plt = pyplot()
+    worst = impact.worst_flags()
     colour = [worst.get(a, "green") for a in impact.vs.assets["id"]]
     layer = gpd.GeoDataFrame({"flag": colour}, geometry=geometry.reset_index(drop=True))
     fig, ax = plt.subplots(figsize=(8, 8))

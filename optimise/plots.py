@@ -7,15 +7,24 @@ from typing import Any
 FLAG_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c"}
 
 
-def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
-    """The front as connected points, coloured by the worst cascade flag when known;
-    arrows on the axes say which way is better."""
+def pyplot() -> Any:
+    """matplotlib.pyplot, on the file backend (Agg) unless the caller already chose one
+    (a notebook keeps its inline figures)."""
+    import sys
+
     import matplotlib
 
-    if ax is None:
+    if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
+    """The front as connected points, coloured by the worst cascade flag when known;
+    arrows on the axes say which way is better."""
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 5))
     else:
@@ -49,11 +58,7 @@ def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
 def compare_plot(table: Any) -> Any:
     """Variants side by side: the objective (bars coloured by the worst cascade flag) and,
     when known, the red and orange flag counts."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     solved = table[table["status"].isin(["optimal", "feasible"])] if "status" in table.columns else table
     flags = "red_flags" in solved.columns
     fig, axes = plt.subplots(2 if flags else 1, 1, figsize=(max(6, 0.45 * len(table) + 2), 7 if flags else 4),

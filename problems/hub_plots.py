@@ -6,24 +6,14 @@ from typing import Any
 
 import numpy as np
 
-COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c"}
-RANK = {"green": 0, "orange": 1, "red": 2}
-
-
-def asset_flags(impact: Any) -> dict[str, str]:
-    """Worst flag per asset id over all periods (empty without an impact)."""
-    if impact is None:
-        return {}
-    worst: dict[str, str] = {}
-    for row in impact.asset_flags().itertuples(index=False):
-        if RANK.get(row.flag, 0) >= RANK.get(worst.get(row.asset, "green"), 0):
-            worst[row.asset] = row.flag
-    return worst
+from optimise.cascade import FLAG_ORDER
+from optimise.plots import FLAG_COLOURS as COLOURS
+from optimise.plots import pyplot
 
 
 def hub_flags(data: Any, impact: Any) -> np.ndarray:
     """Per site: the worst flag of the grid assets its load reaches."""
-    worst = asset_flags(impact)
+    worst = impact.worst_flags() if impact is not None else {}
     flags = np.full(data.n_sites, "green", dtype=object)
     if not worst or not data.grid_assets:
         return flags
@@ -31,7 +21,7 @@ def hub_flags(data: Any, impact: Any) -> np.ndarray:
     for j in range(data.n_sites):
         for g in np.flatnonzero(data.grid_share[j] > 0):
             flag = worst.get(ids[data.grid_assets[g]], "green")
-            if RANK[flag] > RANK[flags[j]]:
+            if FLAG_ORDER[flag] > FLAG_ORDER[flags[j]]:
                 flags[j] = flag
     return flags
 
@@ -39,13 +29,9 @@ def hub_flags(data: Any, impact: Any) -> np.ndarray:
 def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: str | None = None) -> Any:
     """Demand points (size: users; grey: unserved), walking links, hubs by size class and
     coloured by the worst cascade flag on their grid assets, conflict areas hatched."""
-    import matplotlib
-
-    if ax is None:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 9))
     else:

@@ -764,8 +764,11 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
             r = int(np.flatnonzero(named)[0]) + 1
             raise InputError("the site names a grid asset but the instance has no assets layer "
                              "(add assets = \"FILE\" under [data])", file=labels["sites"], field="asset", row=r)
+        by_asset: dict[str, dict[int, float]] = {}  # sites often share a feeder: trace each once
         for j in np.flatnonzero(named):
-            share_rows[j] = load_shares(vital, assets[j], file=labels["sites"], field="asset", row=int(j) + 1)
+            if assets[j] not in by_asset:
+                by_asset[assets[j]] = load_shares(vital, assets[j], file=labels["sites"], field="asset", row=int(j) + 1)
+            share_rows[j] = by_asset[assets[j]]
         cap = vital.assets["capacity"].to_numpy(float)
         reached = sorted({a for row in share_rows for a in row if np.isfinite(cap[a])})
         units = vital.assets["unit"].fillna("").astype(str).to_numpy()

@@ -6,23 +6,15 @@ from typing import Any
 
 import numpy as np
 
+from optimise.plots import FLAG_COLOURS, pyplot
+
 KIND_COLOURS = {"bridge": "#d62728", "quay": "#1f77b4"}
-FLAG_COLOURS = {"red": "#d62728", "orange": "#ff7f0e"}
-
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def gantt(data: Any, result: Any, ax: Any = None) -> Any:
     """One bar per scheduled work (sorted by start), coloured by kind, with the latest start
     of works due marked; below, budget used against the budget per period."""
-    plt = _plt()
+    plt = pyplot()
     sched = result.tables["schedule"]
     periods = result.tables["periods"]
     done = sched[sched["start"].notna()].sort_values(["start", "kind", "id"]).reset_index(drop=True)
@@ -62,7 +54,7 @@ def period_maps(data: Any, result: Any, impact: Any = None) -> dict[str, Any]:
     flagged by the cascade check in that period (orange/red)."""
     if data.geometry is None:
         return {}
-    plt = _plt()
+    plt = pyplot()
     sched = result.tables["schedule"]
     geometry = data.geometry
     start = sched["start"].to_numpy(dtype=object)

@@ -301,14 +301,6 @@ class QuayWalls(Problem):
     def growth(self) -> np.ndarray:
         return (1.0 + self.params["traffic_growth"]) ** np.arange(self.data.horizon)
 
-    def start_terms(self, a: int, t: int) -> dict[str, float]:
-        """The objective terms of starting work a in period t (without interactions)."""
-        d, p = self.data, self.params
-        w = d.works.iloc[a]
-        g = self.growth()[t:t + int(w["duration"])].sum()
-        return {"hindrance": d.impacts.vehicle_hours[a] * g, "air": d.impacts.air[a] * g,
-                "risk": float(w["risk"]) * t, "cost": float(w["cost"])}
-
     def build(self) -> pyo.ConcreteModel:
         d, p = self.data, self.params
         H = d.horizon
