@@ -7,18 +7,20 @@ violates and, for an integer point, the point's true objective value. The engine
 
 1. solves the LP relaxation of the master, adding violated rows until there are none
    (the master's LP bound then equals the full model's);
-2. solves the master MIP, collects every improving solution HiGHS finds on the way, adds
-   the rows they violate and solves again, until the master's optimum violates nothing
-   (it is then optimal for the full model) or its bound meets the best plan found.
+2. runs its own branch and cut (:mod:`optimise.branch_and_cut`): HiGHS solves every node's
+   LP, rows are separated at every node, plans come from integral LP points and the
+   separator's heuristic, each checked against the full model by :meth:`Separator.evaluate`.
 
-HiGHS has no lazy-constraint callback usable from Python, so each MIP round restarts the
-tree, warm-started with the best plan. The lower bound of every round is valid for the
-full model (the master is a relaxation), so the gap reported is honest at any stop.
+HiGHS has no lazy-constraint callback usable from Python; a HiGHS MIP over the master
+would branch on bounds too weak (the rows it lacks) and restart for every new row. The
+tree's lowest open bound is valid for the full model, so the gap reported is honest at
+any stop.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 
 import highspy
+from optimise.branch_and_cut import TreeSearch
 from optimise.solver import (
     PROVEN_GAP,
     SolveOptions,
@@ -64,6 +67,15 @@ class Separator(ABC):
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """For an integer ``x``: the true objective value, and ``x`` with its objective
         variables set to their true values (a point feasible for the master)."""
+
+    #: Every plan's objective value is a multiple of this (0: unknown). With integral costs
+    #: the search may then close a node whose bound is within one step of the incumbent.
+    objective_step: float = 0.0
+
+    def heuristic(self, x: np.ndarray) -> np.ndarray | None:
+        """An integer point near the fractional ``x`` (a plan to try), or None. The engine
+        checks it against the master's rows and bounds before using it."""
+        return None
 
 
 class _Columns:
@@ -111,8 +123,7 @@ def solve_with_cuts(
     h = loaded.highs
     cols = _Columns(separator, loaded)
     deadline = None if options.time_limit is None else start + options.time_limit
-    n_cols = len(loaded.columns)
-    stats = {"lp_rounds": 0, "mip_rounds": 0, "rows_added": 0}
+    stats = {"lp_rounds": 0, "rows_added": 0}
 
     def remaining() -> float | None:
         return None if deadline is None else deadline - time.perf_counter()
@@ -137,84 +148,34 @@ def solve_with_cuts(
         if len(rows) == 0:
             break
         stats["rows_added"] += _add_rows(h, rows, cols)
+        if options.verbose:
+            print(f"cut loop: LP round {stats['lp_rounds']}  bound {lp_bound:.10g}  +{len(rows)} rows  "
+                  f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
     if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnbounded):
         return SolverOutcome("infeasible" if status == highspy.HighsModelStatus.kInfeasible else "unbounded",
                              h.modelStatusToString(status), None, None, None, loaded.handoff_seconds,
                              time.perf_counter() - start - loaded.handoff_seconds, 0, loaded.size)
 
-    # Phase 2: the master MIP, row generation at every integer point found.
-    integer = loaded.integer
-    h.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integer)
-    found: list[np.ndarray] = []
-    h.cbMipImprovingSolution.subscribe(lambda event, data=None: found.append(np.array(event.data_out.mip_solution)))
-    best_value, best_columns = math.inf, None
-    bound = lp_bound
-    termination = "Optimal"
-    nodes = 0
-    while True:
-        if timed_out():
-            termination = "Time limit reached"
-            break
-        if remaining() is not None:
-            h.setOptionValue("time_limit", max(remaining(), 1e-3))
-        if best_columns is not None:
-            warm = highspy.HighsSolution()
-            warm.col_value = best_columns.tolist()
-            warm.value_valid = True
-            h.setSolution(warm)
-        found.clear()
-        status = run_highs(h)
-        stats["mip_rounds"] += 1
-        info = h.getInfo()
-        nodes += int(info.mip_node_count)
-        if math.isfinite(info.mip_dual_bound):
-            bound = max(bound, float(info.mip_dual_bound))
-        if status == highspy.HighsModelStatus.kInfeasible:
-            return SolverOutcome("infeasible", "Infeasible", None, None, None, loaded.handoff_seconds,
-                                 time.perf_counter() - start - loaded.handoff_seconds, nodes, loaded.size)
-        if info.primal_solution_status == 2:
-            found.append(np.asarray(h.getSolution().col_value, dtype=float))
-        master_optimal = status == highspy.HighsModelStatus.kOptimal
-        new_rows = []
-        final_violated = True
-        for k, column_values in enumerate(found):
-            column_values = np.where(integer == 1, np.round(column_values), column_values)
-            x = cols.gather(column_values)
-            value, exact = separator.evaluate(x)
-            if value < best_value:
-                best_value, best_columns = value, cols.scatter(exact, column_values)
-            rows = separator.separate(x)
-            if len(rows):
-                new_rows.append(rows)
-            elif k == len(found) - 1:
-                final_violated = False
-        gap = _relative_gap(best_value, bound) if math.isfinite(best_value) else None
-        if gap is not None and gap <= max(options.gap, PROVEN_GAP):
-            break
-        if master_optimal and not final_violated:
-            # The master's optimum violates no row, so it solves the full model (exactly
-            # when no gap tolerance was given; else within it, and the bound stands).
-            if options.gap == 0:
-                bound = best_value
-            break
-        if not master_optimal:
-            termination = h.modelStatusToString(status)
-            break
-        if not new_rows or stats["mip_rounds"] >= max_rounds:
-            termination = "Round limit reached"
-            break
-        for rows in new_rows:
-            stats["rows_added"] += _add_rows(h, rows, cols)
-
+    # Phase 2: branch and cut, rows separated at every node (optimise.branch_and_cut).
+    search = TreeSearch(h, cols, separator, loaded.integer, loaded.size["rows"], gap=options.gap,
+                        deadline=deadline, verbose=options.verbose, add_rows=_add_rows)
+    found = search.run(lp_bound)
+    stats["rows_added"] += found.rows_added
+    stats["lp_solves"] = found.lp_solves
     solve_seconds = time.perf_counter() - start - loaded.handoff_seconds
     size = {**loaded.size, **stats, "rows": int(h.getNumRow()), "nonzeros": int(h.getNumNz())}
-    if best_columns is None:
-        return SolverOutcome("no_solution", termination, None, bound if math.isfinite(bound) else None, None,
-                             loaded.handoff_seconds, solve_seconds, nodes, size)
-    gap = _relative_gap(best_value, bound)
+    if found.infeasible:
+        return SolverOutcome("infeasible", "Infeasible", None, None, None, loaded.handoff_seconds,
+                             solve_seconds, found.nodes, size)
+    bound = found.bound if math.isfinite(found.bound) else (lp_bound if math.isfinite(lp_bound) else None)
+    if found.best_columns is None:
+        return SolverOutcome("no_solution", found.termination, None, bound, None,
+                             loaded.handoff_seconds, solve_seconds, found.nodes, size)
+    gap = _relative_gap(found.best_value, bound)
     status_word = "optimal" if gap is not None and gap <= PROVEN_GAP else "feasible"
+    termination = found.termination
     if status_word == "feasible" and termination == "Optimal":
         termination = "Optimal within the gap tolerance"
-    loaded.load_values(best_columns)
-    return SolverOutcome(status_word, termination, best_value, bound, gap, loaded.handoff_seconds,
-                         solve_seconds, nodes, size)
+    loaded.load_values(found.best_columns)
+    return SolverOutcome(status_word, termination, found.best_value, bound, gap, loaded.handoff_seconds,
+                         solve_seconds, found.nodes, size)
