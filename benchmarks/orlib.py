@@ -3,8 +3,11 @@
     .venv/bin/python benchmarks/orlib.py [--set pmed|cap|holmberg|all] [--only NAME ...]
                                          [--time-limit S] [--data DIR] [--out FILE]
 
-Prints a table (instance, published optimum, our objective, status, seconds, build
-seconds) and writes it as CSV and Markdown (default ``benchmarks/results/orlib.*``).
+Prints a table (instance, published optimum, our objective, status, seconds, build plus
+hand-off seconds and their share of the wall time, peak resident memory of the process
+while the instance ran) and writes it as CSV and Markdown (default
+``benchmarks/results/orlib.*``). Seconds count reading the file, building, solving and
+turning the plan into tables.
 Data: ``../shared/benchmarks`` (see its README); one solve per instance, one process.
 """
 
@@ -22,6 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _memory import PeakRSS  # noqa: E402
 from problems.formats import read_holmberg, read_orlib_cap, read_orlib_pmed  # noqa: E402
 
 
@@ -67,8 +71,9 @@ def main() -> int:
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()
-        problem = READERS[family](path)
-        result = problem.solve(time_limit=args.time_limit)
+        with PeakRSS(0.005) as peak:
+            problem = READERS[family](path)
+            result = problem.solve(time_limit=args.time_limit)
         seconds = time.perf_counter() - t0
         # the files round to the third decimal at most
         match = result.objective is not None and abs(result.objective - optimum) <= 1e-3 + 1e-9 * abs(optimum)
@@ -80,13 +85,16 @@ def main() -> int:
             "matches": bool(match),
             "seconds": round(seconds, 2),
             "build_s": round(result.build_seconds, 2),
+            "build_share": f"{result.build_seconds / seconds:.0%}",
             "solve_s": round(result.solve_seconds, 2),
+            "peak_mb": round(peak.mb),
             "gap": result.gap,
             "formulation": result.formulation,
         }
         rows.append(row)
         print(f"{name:>8} {optimum:>14,.3f} {result.objective if result.objective is not None else float('nan'):>14,.3f} "
-              f"{result.status:>11} {'ok' if match else 'MISMATCH':>8} {seconds:8.2f}s (build {result.build_seconds:.2f}s)",
+              f"{result.status:>11} {'ok' if match else 'MISMATCH':>8} {seconds:8.2f}s (build {result.build_seconds:.2f}s) "
+              f"{peak.mb:6.0f} MB",
               flush=True)
     total = time.perf_counter() - started
     table = pd.DataFrame(rows)
