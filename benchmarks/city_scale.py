@@ -2,18 +2,20 @@
 
     .venv/bin/python benchmarks/city_scale.py [--demand 20000] [--sites 2000] [--p 50]
                                               [--radius 400] [--gap 0.001] [--seed 7]
+                                              [--time-limit 300] [--only p_median|mclp]
 
 Demand points are drawn around 12 centres (a dense core and lighter outer districts) in a
 10 x 10 km square with lognormal weights; candidate sites are a random subset of street-like
 grid points. Prints and writes (benchmarks/results/city_scale.md) seconds, build seconds,
-peak memory, status and gap for p-median and MCLP.
+peak memory (resident set sampled while each problem runs), status, objective, bound and
+gap for p-median and MCLP. The time limit (default 300 s, the issue's floor) applies to the
+solver; the seconds reported count everything from the cost matrix to the extracted plan.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ from scipy.spatial.distance import cdist
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _memory import PeakRSS  # noqa: E402
 from problems.mclp import MCLP  # noqa: E402
 from problems.p_median import PMedian  # noqa: E402
 
@@ -41,10 +44,6 @@ def synthetic_city(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, n
     return demand, sites, weights
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demand", type=int, default=20000)
@@ -52,29 +51,40 @@ def main() -> int:
     parser.add_argument("--p", type=int, default=50)
     parser.add_argument("--radius", type=float, default=400.0)
     parser.add_argument("--gap", type=float, default=0.001)
-    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", choices=["p_median", "mclp"], default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "city_scale.md")
     args = parser.parse_args()
     demand, sites, weights = synthetic_city(args.demand, args.sites, args.seed)
-    dist = cdist(demand, sites)
     rows = []
     for name, cls, params in (("p_median", PMedian, {"p": args.p}),
                               ("mclp", MCLP, {"p": args.p, "service_radius": args.radius})):
         if args.only and name != args.only:
             continue
         t0 = time.perf_counter()
-        result = cls.from_cost_matrix(dist, weights=weights, **params).solve(gap=args.gap, time_limit=args.time_limit)
+        with PeakRSS(0.01) as peak:
+            dist = cdist(demand, sites)
+            result = cls.from_cost_matrix(dist, weights=weights, **params).solve(gap=args.gap,
+                                                                                 time_limit=args.time_limit)
+            del dist
         seconds = time.perf_counter() - t0
+        start = result.size.get("start_bound")
+        how = result.formulation + (" + Lagrangian start" if start is not None else "")
         rows.append((name, f"{args.demand} x {args.sites}", args.p, result.status,
-                     "-" if result.gap is None else f"{result.gap:.4%}", f"{seconds:.1f}",
-                     f"{result.build_seconds:.1f}", f"{peak_mb():,.0f}", result.formulation))
+                     "-" if result.objective is None else f"{result.objective:,.0f}",
+                     "-" if result.bound is None else f"{result.bound:,.0f}",
+                     "-" if result.gap is None else f"{result.gap:.3%}", f"{seconds:.1f}",
+                     f"{result.build_seconds:.1f}", f"{peak.mb:,.0f}", how))
         print(" | ".join(str(c) for c in rows[-1]), flush=True)
-    header = "| problem | size | p | status | gap | seconds | build s | peak MB (process) | formulation |"
-    lines = [f"# City-scale location problems (seed {args.seed}, gap target {args.gap:.2%})", "",
-             f"{platform.machine()}, Python {platform.python_version()}", "", header,
-             "|" + "---|" * 9] + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    header = ("| problem | size | p | status | objective | bound | gap | seconds | build s "
+              "| peak MB | formulation |")
+    title = (f"# City-scale location problems (seed {args.seed}, gap target {args.gap:.2%}, "
+             f"time limit {args.time_limit:.0f} s)")
+    machine = (f"{platform.machine()}, Python {platform.python_version()}, command: "
+               f"`{' '.join(['.venv/bin/python benchmarks/city_scale.py', *sys.argv[1:]])}`")
+    lines = [title, "", machine, "", header,
+             "|" + "---|" * 11] + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
     return 0

@@ -143,6 +143,11 @@ class TreeSearch:
             threshold = min(threshold, best - self.step + 1e-6 * max(1.0, abs(best)))
         return threshold
 
+    def closes(self, bound: float) -> bool:
+        """Whether a lower bound on the whole model already proves the incumbent within
+        the gap tolerance."""
+        return bound >= self._threshold()
+
     def _cutoff_reached(self, bound: float) -> bool:
         """Whether a part of the tree with this bound may be closed; if so, what it proves
         is remembered (a part closed within the gap tolerance still bounds the optimum)."""

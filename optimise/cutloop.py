@@ -5,6 +5,10 @@ The problem supplies the *master* model (a Pyomo model holding a subset of the c
 possibly none) and a :class:`Separator` that, given a point, returns the constraints it
 violates and, for an integer point, the point's true objective value. The engine then
 
+0. asks the separator for a head start (:meth:`Separator.start`): a valid lower bound and
+   plans from a method of the problem's own that is faster than the LP at its size (for
+   the p-median, a Lagrangian relaxation); if that bound already proves a plan within the
+   gap tolerance, no LP is solved;
 1. solves the LP relaxation of the master, adding violated rows until there are none
    (the master's LP bound then equals the full model's);
 2. runs its own branch and cut (:mod:`optimise.branch_and_cut`): HiGHS solves every node's
@@ -13,8 +17,8 @@ violates and, for an integer point, the point's true objective value. The engine
 
 HiGHS has no lazy-constraint callback usable from Python; a HiGHS MIP over the master
 would branch on bounds too weak (the rows it lacks) and restart for every new row. The
-tree's lowest open bound is valid for the full model, so the gap reported is honest at
-any stop.
+tree's lowest open bound is valid for the full model, as are the head start's and the
+LP's, so the gap reported (from the best of the three) is honest at any stop.
 """
 
 from __future__ import annotations
@@ -40,6 +44,15 @@ from optimise.solver import (
     load_model,
     run_highs,
 )
+
+
+@dataclass
+class Start:
+    """What a problem's own fast method gives before any LP: a valid lower bound on the
+    full model and integer points (plans) to try as incumbents."""
+
+    bound: float
+    points: list[np.ndarray]
 
 
 @dataclass
@@ -71,6 +84,12 @@ class Separator(ABC):
     #: Every plan's objective value is a multiple of this (0: unknown). With integral costs
     #: the search may then close a node whose bound is within one step of the incumbent.
     objective_step: float = 0.0
+
+    def start(self, deadline: float | None) -> Start | None:
+        """A bound and plans found without the LP (for instance a Lagrangian relaxation),
+        where the problem has a method faster than the master's LP; None otherwise.
+        ``deadline`` is a ``time.perf_counter()`` value or None."""
+        return None
 
     def heuristic(self, x: np.ndarray) -> np.ndarray | None:
         """An integer point near the fractional ``x`` (a plan to try), or None. The engine
@@ -112,7 +131,6 @@ def _add_rows(h: highspy.Highs, rows: Rows, cols: _Columns) -> int:
 
 def solve_with_cuts(
     model: pyo.ConcreteModel, separator: Separator, options: SolveOptions | None = None,
-    *, max_rounds: int = 1000,
 ) -> SolverOutcome:
     """Solve ``model`` (the master) with rows from ``separator``; load the best plan into it."""
     options = options or SolveOptions()
@@ -132,10 +150,24 @@ def solve_with_cuts(
         left = remaining()
         return left is not None and left <= 0
 
+    search = TreeSearch(h, cols, separator, loaded.integer, loaded.size["rows"], gap=options.gap,
+                        deadline=deadline, verbose=options.verbose, add_rows=_add_rows)
+    # Phase 0: the problem's own bound and plans, where it has a faster method than the LP.
+    start_bound = -math.inf
+    head_start = separator.start(deadline)
+    if head_start is not None:
+        start_bound = head_start.bound
+        stats["start_bound"] = head_start.bound
+        for point in head_start.points:
+            search.offer(point)
+        if options.verbose:
+            print(f"cut loop: head start bound {start_bound:.10g}  plan {search.best_value:.10g}  "
+                  f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+
     # Phase 1: the LP relaxation of the full model.
     lp_bound = -math.inf
     status = None
-    while not timed_out():
+    while not timed_out() and not search.closes(start_bound):
         if remaining() is not None:
             h.setOptionValue("time_limit", max(remaining(), 1e-3))
         status = run_highs(h)
@@ -157,9 +189,7 @@ def solve_with_cuts(
                              time.perf_counter() - start - loaded.handoff_seconds, 0, loaded.size)
 
     # Phase 2: branch and cut, rows separated at every node (optimise.branch_and_cut).
-    search = TreeSearch(h, cols, separator, loaded.integer, loaded.size["rows"], gap=options.gap,
-                        deadline=deadline, verbose=options.verbose, add_rows=_add_rows)
-    found = search.run(lp_bound)
+    found = search.run(max(lp_bound, start_bound))
     stats["rows_added"] += found.rows_added
     stats["lp_solves"] = found.lp_solves
     solve_seconds = time.perf_counter() - start - loaded.handoff_seconds
@@ -167,10 +197,14 @@ def solve_with_cuts(
     if found.infeasible:
         return SolverOutcome("infeasible", "Infeasible", None, None, None, loaded.handoff_seconds,
                              solve_seconds, found.nodes, size)
-    bound = found.bound if math.isfinite(found.bound) else (lp_bound if math.isfinite(lp_bound) else None)
+    # every bound found is valid for the full model: keep the best
+    bound = max(found.bound, lp_bound, start_bound)
+    bound = bound if math.isfinite(bound) else None
     if found.best_columns is None:
         return SolverOutcome("no_solution", found.termination, None, bound, None,
                              loaded.handoff_seconds, solve_seconds, found.nodes, size)
+    if bound is not None:
+        bound = min(bound, found.best_value)  # a bound above the plan is rounding noise
     gap = _relative_gap(found.best_value, bound)
     status_word = "optimal" if gap is not None and gap <= PROVEN_GAP else "feasible"
     termination = found.termination

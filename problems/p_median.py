@@ -43,11 +43,18 @@ with ``"auto"``; Duran-Mateluna, Ales and Elloumi 2023)
     (Teitz and Bart 1968, with Whitaker's fast interchange). The master has |I| + |J|
     columns instead of |I|·|J|.
 
+    Large instances (|I|·|J| ≥ ``LAGRANGIAN_PAIRS``) start from the Lagrangian relaxation
+    of the assignment constraints (:mod:`problems._pmedian_bounds`): its subgradient
+    reaches the LP bound far sooner than the master's LP does at that size, and its
+    sites, improved by vertex substitution, are the first incumbent. The reported bound
+    is the best of the Lagrangian, the LP and the tree's.
+
 Solution: every demand point is served by its nearest open site.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -56,11 +63,12 @@ from pyomo.core.expr import LinearExpression
 
 import scipy.sparse as sp
 
-from optimise.cutloop import Rows, Separator
+from optimise.cutloop import Rows, Separator, Start
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
 from problems._location import METRIC, LocationProblem
+from problems._pmedian_bounds import LagrangianDual, greedy_plan
 
 
 class PMedian(LocationProblem):
@@ -134,6 +142,12 @@ def define_master(model: pyo.ConcreteModel, cost: np.ndarray) -> None:
 
 #: Stands for "cannot serve" in the interchange's arithmetic (finite, so sums stay exact).
 _FAR = 1e18
+#: From this many (demand point, site) pairs on, the cut loop starts from the Lagrangian
+#: bound and plans (:meth:`RadiusCuts.start`): measured on the synthetic cities of
+#: ``benchmarks/city_scale.py``, the master's LP needs minutes per round there.
+LAGRANGIAN_PAIRS = 4_000_000
+#: Share of the time left that the Lagrangian subgradient may use.
+LAGRANGIAN_SHARE = 0.5
 
 
 class RadiusCuts(Separator):
@@ -187,6 +201,29 @@ class RadiusCuts(Separator):
         if not blocks:
             return Rows(np.zeros(0), sp.csr_matrix((0, self.m + self.n)))
         return Rows(np.concatenate(lowers), sp.vstack(blocks, format="csr"))
+
+    def start(self, deadline: float | None) -> Start | None:
+        """On large instances: greedy addition, then the Lagrangian bound (see
+        :mod:`problems._pmedian_bounds`); vertex substitution from the sites chosen at the
+        best multipliers and from the greedy plan."""
+        if self.n * self.m < LAGRANGIAN_PAIRS:
+            return None
+        greedy = greedy_plan(self.cost, self.p, self.fixed, self.forbidden, self.block)
+        upper = self._plan_cost(greedy)
+        if not np.isfinite(upper):
+            return None
+        stop = None if deadline is None else time.perf_counter() + LAGRANGIAN_SHARE * (deadline - time.perf_counter())
+        dual = LagrangianDual(self.cost, self.p, self.fixed, self.forbidden).solve(upper, deadline=stop)
+        points = []
+        for plan in (dual.plan, greedy):
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+            self.tried.add(np.packbits(plan).tobytes())
+            points.append(np.concatenate([self.interchange(plan), np.zeros(self.n)]))
+        return Start(dual.bound, points)
+
+    def _plan_cost(self, is_open: np.ndarray) -> float:
+        return float(np.where(is_open[None, :], self.cost, np.inf).min(axis=1).sum())
 
     def heuristic(self, x: np.ndarray) -> np.ndarray | None:
         score = np.where(self.forbidden, -np.inf, x[: self.m])
