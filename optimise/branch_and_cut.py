@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import highspy
-from optimise.solver import PROVEN_GAP, run_highs
+from optimise.solver import PROVEN_GAP, allow_seconds, run_highs
 
 if TYPE_CHECKING:
     from optimise.cutloop import Separator, _Columns
@@ -196,7 +196,7 @@ class TreeSearch:
             if left is not None:
                 if left <= 0:
                     return "time", bound, None
-                h.setOptionValue("time_limit", max(left, 1e-3))
+                allow_seconds(h, left)
             status = run_highs(h)
             self.lp_solves += 1
             if status == highspy.HighsModelStatus.kInfeasible:

@@ -41,6 +41,7 @@ from optimise.solver import (
     SolveOptions,
     SolverOutcome,
     _relative_gap,
+    allow_seconds,
     load_model,
     run_highs,
 )
@@ -169,7 +170,7 @@ def solve_with_cuts(
     status = None
     while not timed_out() and not search.closes(start_bound):
         if remaining() is not None:
-            h.setOptionValue("time_limit", max(remaining(), 1e-3))
+            allow_seconds(h, remaining())
         status = run_highs(h)
         if status != highspy.HighsModelStatus.kOptimal:
             break

@@ -183,6 +183,12 @@ def load_model(model: pyo.ConcreteModel, options: SolveOptions, *, relax: bool =
                        size, time.perf_counter() - start, [entry.constraint for entry in repn.rows])
 
 
+def allow_seconds(h: highspy.Highs, seconds: float) -> None:
+    """Let the next run of ``h`` take at most ``seconds`` more. HiGHS compares its time
+    limit with its run clock, which adds up over every run of the same object."""
+    h.setOptionValue("time_limit", h.getRunTime() + max(seconds, 1e-3))
+
+
 def run_highs(h: highspy.Highs) -> Any:
     """Run HiGHS; where presolve cannot tell infeasible from unbounded, ask the simplex."""
     h.run()

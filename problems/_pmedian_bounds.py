@@ -68,6 +68,7 @@ class LagrangianResult:
     bound: float
     multipliers: np.ndarray
     plan: np.ndarray  # the sites chosen at the best multipliers (bool per site)
+    frequency: np.ndarray  # share of the steps at which each site was chosen
     iterations: int
     seconds: float
     history: list[float] = field(default_factory=list)
@@ -117,11 +118,13 @@ class LagrangianDual:
         step, stall, direction = 2.0, 0, None
         history: list[float] = []
         iterations = 0
+        chosen_count = np.zeros(self.m)
         while step >= MIN_STEP:
             if deadline is not None and time.perf_counter() >= deadline:
                 break
             iterations += 1
             bound, chosen = self.value(lam)
+            chosen_count[chosen] += 1
             history.append(bound)
             if bound > best + 1e-12 * abs(bound):
                 best, best_lam, best_plan, stall = bound, lam, chosen, 0
@@ -138,4 +141,15 @@ class LagrangianDual:
             if norm == 0.0:  # λ is optimal: every demand point covered exactly once
                 break
             lam = np.clip(lam + step * max(upper - bound, 0.0) / norm * direction, self.floor, self.cap)
-        return LagrangianResult(best, best_lam, best_plan, iterations, time.perf_counter() - start, history)
+        frequency = chosen_count / max(iterations, 1)
+        return LagrangianResult(best, best_lam, best_plan, frequency, iterations, time.perf_counter() - start,
+                                history)
+
+    def frequent_plan(self, frequency: np.ndarray) -> np.ndarray:
+        """The fixed sites and the sites chosen most often along the way: a rounding of the
+        averaged Lagrangian solutions, which approach an optimal LP solution."""
+        plan = self.fixed.copy()
+        if self.free_slots > 0:
+            score = np.where(self.fixed | self.forbidden, -np.inf, frequency)
+            plan[np.argsort(-score, kind="stable")[: self.free_slots]] = True
+        return plan

@@ -89,6 +89,12 @@ def test_greedy_plan_keeps_fixed_and_avoids_forbidden() -> None:
     cost[:, forbidden] = np.inf
     plan = greedy_plan(cost, 5, fixed, forbidden, block=7)
     assert plan.sum() == 5 and plan[fixed].all() and not plan[forbidden].any()
+    dual = LagrangianDual(cost, 5, fixed, forbidden, nearest=4)
+    result = dual.solve(float(np.where(plan[None, :], cost, np.inf).min(axis=1).sum()))
+    assert np.all((result.frequency >= 0) & (result.frequency <= 1))
+    assert result.frequency[fixed].min() == 1 and result.frequency[forbidden].max() == 0
+    frequent = dual.frequent_plan(result.frequency)
+    assert frequent.sum() == 5 and frequent[fixed].all() and not frequent[forbidden].any()
 
 
 @pytest.mark.parametrize("seed", range(4))
