@@ -24,7 +24,7 @@ picks at the best λ are a much better start for vertex substitution than greedy
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,22 +44,21 @@ def greedy_plan(cost: np.ndarray, p: int, fixed: np.ndarray, forbidden: np.ndarr
     (Kuehn and Hamburger 1963). Demand points are processed in blocks of ``block`` rows so
     that memory stays bounded."""
     n, m = cost.shape
-    finite = np.where(np.isfinite(cost), cost, np.inf)
     is_open = fixed.copy()
-    served = np.where(is_open[None, :], finite, np.inf).min(axis=1) if is_open.any() else np.full(n, np.inf)
+    served = cost[:, is_open].min(axis=1) if is_open.any() else np.full(n, np.inf)
     # a demand point nobody serves yet counts at its dearest finite cost, so that the first
     # sites chosen are those that reach many points cheaply
-    dearest = np.where(np.isfinite(finite), finite, -np.inf).max(axis=1)
+    dearest = np.where(np.isfinite(cost), cost, -np.inf).max(axis=1)
     for _ in range(p - int(is_open.sum())):
         current = np.where(np.isfinite(served), served, dearest)
         saving = np.zeros(m)
         for start in range(0, n, block):
-            part = finite[start:start + block]
+            part = cost[start:start + block]
             saving += np.maximum(current[start:start + block, None] - part, 0.0).sum(axis=0)
         saving[is_open | forbidden] = -np.inf
         j = int(np.argmax(saving))
         is_open[j] = True
-        served = np.minimum(served, finite[:, j])
+        served = np.minimum(served, cost[:, j])
     return is_open
 
 
@@ -71,7 +70,6 @@ class LagrangianResult:
     frequency: np.ndarray  # share of the steps at which each site was chosen
     iterations: int
     seconds: float
-    history: list[float] = field(default_factory=list)
 
 
 class LagrangianDual:
@@ -116,7 +114,6 @@ class LagrangianDual:
         lam = np.minimum(self.cost[:, col], self.cap)
         best, best_lam, best_plan = -np.inf, lam, np.zeros(self.m, dtype=bool)
         step, stall, direction = 2.0, 0, None
-        history: list[float] = []
         iterations = 0
         chosen_count = np.zeros(self.m)
         while step >= MIN_STEP:
@@ -125,7 +122,6 @@ class LagrangianDual:
             iterations += 1
             bound, chosen = self.value(lam)
             chosen_count[chosen] += 1
-            history.append(bound)
             if bound > best + 1e-12 * abs(bound):
                 best, best_lam, best_plan, stall = bound, lam, chosen, 0
             else:
@@ -142,8 +138,7 @@ class LagrangianDual:
                 break
             lam = np.clip(lam + step * max(upper - bound, 0.0) / norm * direction, self.floor, self.cap)
         frequency = chosen_count / max(iterations, 1)
-        return LagrangianResult(best, best_lam, best_plan, frequency, iterations, time.perf_counter() - start,
-                                history)
+        return LagrangianResult(best, best_lam, best_plan, frequency, iterations, time.perf_counter() - start)
 
     def frequent_plan(self, frequency: np.ndarray) -> np.ndarray:
         """The fixed sites and the sites chosen most often along the way: a rounding of the

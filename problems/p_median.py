@@ -225,8 +225,12 @@ class RadiusCuts(Separator):
             points.append(np.concatenate([self.interchange(plan), np.zeros(self.n)]))
         return Start(dual.bound, points)
 
+    def _served(self, is_open: np.ndarray) -> np.ndarray:
+        """Each demand point's cost to its nearest open site (inf where none can serve it)."""
+        return self.cost[:, is_open].min(axis=1) if is_open.any() else np.full(self.n, np.inf)
+
     def _plan_cost(self, is_open: np.ndarray) -> float:
-        return float(np.where(is_open[None, :], self.cost, np.inf).min(axis=1).sum())
+        return float(self._served(is_open).sum())
 
     def heuristic(self, x: np.ndarray) -> np.ndarray | None:
         score = np.where(self.forbidden, -np.inf, x[: self.m])
@@ -280,7 +284,7 @@ class RadiusCuts(Separator):
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         is_open = x[: self.m] > 0.5
-        served = np.where(is_open[None, :], self.cost, np.inf).min(axis=1)
+        served = self._served(is_open)
         exact = x.copy()
         exact[self.m:] = served
         return float(served.sum()), exact
