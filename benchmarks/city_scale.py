@@ -69,8 +69,12 @@ def main() -> int:
                                                                                  time_limit=args.time_limit)
             del dist
         seconds = time.perf_counter() - t0
-        start = result.size.get("start_bound")
-        how = result.formulation + (" + Lagrangian start" if start is not None else "")
+        how = result.formulation
+        if "start_bound" in result.size:
+            how += " + Lagrangian start"
+        if "start_objective" in result.size:
+            how += (f" + local-search start ({result.size['start_objective']:,.0f} "
+                    f"in {result.size['start_seconds']:.0f} s)")
         rows.append((name, f"{args.demand} x {args.sites}", args.p, result.status,
                      "-" if result.objective is None else f"{result.objective:,.0f}",
                      "-" if result.bound is None else f"{result.bound:,.0f}",

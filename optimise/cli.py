@@ -114,7 +114,7 @@ def solve(
         from optimise.explain import binding_rules
 
         model = problem.build()
-        result = problem.solve_built(model, options, instance=label)
+        result = problem.solve_built(model, options, instance=label, as_built=True)
         if result.has_solution:
             binding = binding_rules(problem, model)
             result.solution.summary["binding"] = [{"rule": b.rule, "index": str(b.index), "change": b.change,

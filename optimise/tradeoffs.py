@@ -222,7 +222,7 @@ def alternatives(problem: Problem, k: int, within: float, options: SolveOptions,
     if not indicators:
         raise InputError(f"problem {problem.name!r} does not name its key decisions; alternatives need them",
                          field="--alternatives")
-    best = problem.solve_built(model, options, started=started, instance=instance)
+    best = problem.solve_built(model, options, started=started, instance=instance, as_built=True)
     if not best.has_solution:
         return [Alternative(0, best, math.nan, 0.0, 0, [], [])]
     maximize = _main_objective(model).sense == pyo.maximize

@@ -148,3 +148,93 @@ class LagrangianDual:
             score = np.where(self.fixed | self.forbidden, -np.inf, frequency)
             plan[np.argsort(-score, kind="stable")[: self.free_slots]] = True
         return plan
+
+
+class SwapSearch:
+    r"""Vertex substitution (Teitz and Bart 1968): swap an open site for a closed one while
+    the best swap lowers the total cost, with every swap scored at once.
+
+    For an open set S let d1_i, d2_i be the costs of i to its nearest and second-nearest
+    open sites, and φ_i its nearest. Opening j and closing r changes the total by
+
+        Δ(j, r) = −gain_j + loss_r − extra_jr,
+        gain_j   = Σ_i max(0, d1_i − c_ij)                      (i moves to j),
+        loss_r   = Σ_{i: φ_i = r} (d2_i − d1_i)                 (i falls back to d2),
+        extra_jr = Σ_{i: φ_i = r, c_ij < d2_i} (d2_i − max(c_ij, d1_i))
+
+    (Whitaker 1983; Resende and Werneck 2007). Only pairs with c_ij < d2_i contribute, so
+    for a demand point whose K cheapest sites reach past d2_i the sums run over those K
+    sites alone (``nearest``: the K cheapest sites and costs of every point, sorted); the
+    few points whose d2_i lies beyond them are summed over all sites. The scores are exact.
+    Costs ``inf`` (cannot serve) count as ``far``, which must exceed any plan's total finite
+    cost: a plan that leaves fewer points unserved is then always better, and the sums stay
+    exact in the units of the costs (a far of 1e18 would swallow them).
+    """
+
+    def __init__(self, cost: np.ndarray, nearest_sites: np.ndarray, nearest_cost: np.ndarray, p: int,
+                 fixed: np.ndarray, forbidden: np.ndarray, far: float, block: int) -> None:
+        n, m = cost.shape
+        k = nearest_sites.shape[1]
+        self.cost, self.m, self.p, self.far, self.block = cost, m, p, far, block
+        self.fixed, self.forbidden = fixed, forbidden
+        self.sites = nearest_sites
+        self.near_cost = np.where(np.isfinite(nearest_cost), nearest_cost, far)
+        # beyond this cost a point's list may miss sites: its sums then run over all sites
+        self.reach = np.full(n, np.inf) if k >= m else nearest_cost[:, -1]
+
+    def _open_costs(self, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """d1, d2 and φ (as a position in ``open_sites``) of every demand point."""
+        near = self.cost[:, open_sites]
+        near = np.where(np.isfinite(near), near, self.far)
+        if len(open_sites) == 1:
+            return near[:, 0], np.full(len(near), self.far), np.zeros(len(near), dtype=int)
+        two = np.argpartition(near, 1, axis=1)[:, :2]
+        d = np.take_along_axis(near, two, axis=1)
+        first = np.argmin(d, axis=1)
+        return d.min(axis=1), d.max(axis=1), two[np.arange(len(d)), first]
+
+    def _scores(self, open_sites: np.ndarray) -> tuple[np.ndarray, float]:
+        """Δ(j, r) for every site j and every position r in ``open_sites``; the plan's cost."""
+        s = len(open_sites)
+        d1, d2, phi = self._open_costs(open_sites)
+        # the list holds every site with c_ij < d2_i; points with one possible open site
+        # (d2 far) are scored apart, so that no far − far difference loses the small terms
+        listed = (d2 < self.reach) & (d2 < self.far)
+        rows = np.flatnonzero(listed)
+        vals, sites = self.near_cost[rows], self.sites[rows]
+        # (bincount of nothing is an integer array: astype keeps the sums below float)
+        gain = np.bincount(sites.ravel(), np.maximum(d1[rows, None] - vals, 0.0).ravel(),
+                           minlength=self.m).astype(float)
+        loss = np.bincount(phi[rows], d2[rows] - d1[rows], minlength=s).astype(float)
+        ii, kk = np.nonzero(vals < d2[rows, None])
+        pick = rows[ii]
+        extra = np.bincount(sites[ii, kk] * s + phi[pick], d2[pick] - np.maximum(vals[ii, kk], d1[pick]),
+                            minlength=self.m * s).astype(float).reshape(self.m, s)
+        delta = -gain[:, None] + loss[None, :] - extra
+        others = np.flatnonzero(~listed)
+        for start in range(0, len(others), self.block):
+            part = others[start:start + self.block]
+            cost = self.cost[part]
+            cost = np.where(np.isfinite(cost), cost, self.far)
+            with_j = np.minimum(cost, d1[part, None])
+            owner = np.zeros((len(part), s))
+            owner[np.arange(len(part)), phi[part]] = 1.0
+            # the change of each point: min(c_ij, d1_i) − d1_i, or min(c_ij, d2_i) − d1_i when r = φ_i
+            delta += (with_j - d1[part, None]).sum(axis=0)[:, None]
+            delta += (np.minimum(cost, d2[part, None]) - with_j).T @ owner
+        return delta, float(d1[d1 < self.far].sum())
+
+    def improve(self, is_open: np.ndarray, max_swaps: int = 1000) -> np.ndarray:
+        """The best swap while it lowers the cost; returns the open mask."""
+        is_open = is_open.copy()
+        for _ in range(max_swaps):
+            open_sites = np.flatnonzero(is_open)
+            delta, total = self._scores(open_sites)
+            delta[is_open | self.forbidden, :] = np.inf
+            delta[:, self.fixed[open_sites]] = np.inf
+            j, r = np.unravel_index(int(np.argmin(delta)), delta.shape)
+            if not delta[j, r] < -1e-9 * max(1.0, total):
+                break
+            is_open[open_sites[r]] = False
+            is_open[j] = True
+        return is_open

@@ -40,7 +40,7 @@ with ``"auto"``; Duran-Mateluna, Ales and Elloumi 2023)
     (:mod:`optimise.cutloop`): first until the LP relaxation is exact, then at every node
     of the engine's branch and cut (:mod:`optimise.branch_and_cut`), whose incumbents come
     from rounding the node's y to its p largest entries followed by vertex substitution
-    (Teitz and Bart 1968, with Whitaker's fast interchange). The master has |I| + |J|
+    (Teitz and Bart 1968, with Whitaker's fast interchange over each point's nearest sites). The master has |I| + |J|
     columns instead of |I|·|J|.
 
     Large instances (|I|·|J| ≥ ``LAGRANGIAN_PAIRS``) start from the Lagrangian relaxation
@@ -68,7 +68,7 @@ from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
 from problems._location import METRIC, LocationProblem
-from problems._pmedian_bounds import LagrangianDual, greedy_plan
+from problems._pmedian_bounds import LagrangianDual, SwapSearch, greedy_plan
 
 
 class PMedian(LocationProblem):
@@ -140,12 +140,13 @@ def define_master(model: pyo.ConcreteModel, cost: np.ndarray) -> None:
     )
 
 
-#: Stands for "cannot serve" in the interchange's arithmetic (finite, so sums stay exact).
-_FAR = 1e18
 #: From this many (demand point, site) pairs on, the cut loop starts from the Lagrangian
 #: bound and plans (:meth:`RadiusCuts.start`): measured on the synthetic cities of
 #: ``benchmarks/city_scale.py``, the master's LP needs minutes per round there.
 LAGRANGIAN_PAIRS = 4_000_000
+#: Cheapest sites per demand point that vertex substitution scores swaps over (the rest of
+#: a point's sites are scanned only when its second-nearest open site lies beyond them).
+SWAP_NEAREST = 200
 #: Share of the time left that the Lagrangian subgradient may use.
 LAGRANGIAN_SHARE = 0.5
 
@@ -159,8 +160,8 @@ class RadiusCuts(Separator):
     violated. At an integer y, D is the cost to the nearest open site, so the cut is exact.
 
     Plans for the search: the p sites with the largest y, improved by vertex substitution
-    (Teitz and Bart 1968) with the best swap each pass, computed for all pairs at once in
-    the fast-interchange way of Whitaker (1983).
+    (Teitz and Bart 1968) with the best swap each pass, all pairs scored at once over each
+    point's nearest sites (:class:`problems._pmedian_bounds.SwapSearch`).
     """
 
     def __init__(self, model: pyo.ConcreteModel, cost: np.ndarray, *, p: int,
@@ -176,6 +177,14 @@ class RadiusCuts(Separator):
         self.order = np.argsort(cost, axis=1, kind="stable")
         self.sorted = np.take_along_axis(cost, self.order, axis=1)
         self.block = max(1, int(2e7 // max(m, 1)))  # customers per block: bounded memory
+        k = min(m, SWAP_NEAREST)
+        self.last_finite = np.isfinite(self.sorted).sum(axis=1) - 1  # position of each point's dearest site
+        # "cannot serve" in the swap arithmetic: dearer than every point at its dearest site
+        # together, so that serving one more point always wins, yet small enough that sums
+        # keep the units of the costs exact
+        dearest = self.sorted[np.arange(n), np.maximum(self.last_finite, 0)]
+        far = 2.0 * (1.0 + float(np.where(np.isfinite(dearest), dearest, 0.0).sum()))
+        self.swaps = SwapSearch(cost, self.order[:, :k], self.sorted[:, :k], p, fixed, forbidden, far, self.block)
 
     def separate(self, x: np.ndarray) -> Rows:
         y, theta = x[: self.m], x[self.m:]
@@ -186,7 +195,7 @@ class RadiusCuts(Separator):
             cum = np.cumsum(y[self.order[start:stop]], axis=1)
             reached = cum >= 1 - 1e-9
             pos = np.where(reached.any(axis=1), reached.argmax(axis=1),
-                           np.isfinite(self.sorted[start:stop]).sum(axis=1) - 1)
+                           self.last_finite[start:stop])
             level = self.sorted[start:stop][np.arange(stop - start), pos]
             coef = np.where(np.isfinite(cost), np.maximum(level[:, None] - cost, 0.0), 0.0)
             value = level - coef @ y
@@ -245,42 +254,9 @@ class RadiusCuts(Separator):
         point[: self.m] = self.interchange(is_open)
         return point
 
-    def interchange(self, is_open: np.ndarray, max_swaps: int = 1000) -> np.ndarray:
-        """Swap an open site for a closed one while the best swap lowers the total cost."""
-        is_open = is_open.copy()
-        for _ in range(max_swaps):
-            sites = np.flatnonzero(is_open)
-            gain = np.zeros(self.m)  # change in cost from opening j (all j)
-            loss = np.zeros((len(sites), self.m))  # extra cost of then closing sites[r]
-            total = 0.0
-            for start in range(0, self.n, self.block):
-                cost = self.cost[start:start + self.block]
-                cost = np.where(np.isfinite(cost), cost, _FAR)
-                near = cost[:, sites]
-                if len(sites) > 1:
-                    two = np.argpartition(near, 1, axis=1)[:, :2]
-                    d = np.take_along_axis(near, two, axis=1)
-                    first = np.argmin(d, axis=1)
-                    nearest = two[np.arange(len(d)), first]
-                    d1, d2 = d.min(axis=1), d.max(axis=1)
-                else:
-                    nearest = np.zeros(len(near), dtype=int)
-                    d1, d2 = near[:, 0], np.full(len(near), _FAR)
-                total += float(d1[d1 < _FAR].sum())
-                with_j = np.minimum(d1[:, None], cost)
-                gain += (with_j - d1[:, None]).sum(axis=0)
-                owner = sp.csr_matrix((np.ones(len(near)), (nearest, np.arange(len(near)))),
-                                      shape=(len(sites), len(near)))
-                loss += owner @ (np.minimum(d2[:, None], cost) - with_j)
-            delta = gain[None, :] + loss
-            delta[:, is_open | self.forbidden] = np.inf
-            delta[self.fixed[sites], :] = np.inf
-            r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
-            if not delta[r, j] < -1e-9 * max(1.0, total):
-                break
-            is_open[sites[r]] = False
-            is_open[j] = True
-        return is_open.astype(float)
+    def interchange(self, is_open: np.ndarray) -> np.ndarray:
+        """Vertex substitution from ``is_open`` (see :class:`SwapSearch`), as 0/1 floats."""
+        return self.swaps.improve(is_open.astype(bool)).astype(float)
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         is_open = x[: self.m] > 0.5

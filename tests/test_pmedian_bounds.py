@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from problems import p_median
 from optimise.solver import SolveOptions, load_model
-from problems._pmedian_bounds import LagrangianDual, greedy_plan
+from problems._pmedian_bounds import LagrangianDual, SwapSearch, greedy_plan
 from problems.p_median import PMedian
 
 
@@ -124,3 +124,39 @@ def test_a_head_start_within_the_gap_skips_the_lp(monkeypatch: pytest.MonkeyPatc
     exact = PMedian.from_cost_matrix(cost, weights=weights, p=8).solve()
     assert exact.objective >= result.bound - 1e-6
     assert result.objective <= exact.objective * 1.05 + 1e-6
+
+
+def plan_cost(cost: np.ndarray, is_open: np.ndarray) -> tuple[int, float]:
+    """(points left unserved, cost of the others): a plan that serves more points is better."""
+    served = np.where(is_open[None, :], cost, np.inf).min(axis=1)
+    return int(np.isinf(served).sum()), float(served[np.isfinite(served)].sum())
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10_000), nearest=st.integers(1, 7))
+def test_swap_search_ends_where_no_swap_lowers_the_cost(seed: int, nearest: int) -> None:
+    """Also with short site lists (``nearest``), which send points to the full scan, and
+    with pairs that cannot be served."""
+    rng = np.random.default_rng(seed)
+    n, m, p = 12, 7, int(rng.integers(1, 5))
+    cost = rng.integers(1, 60, size=(n, m)).astype(float)
+    cost[rng.random((n, m)) < 0.2] = np.inf
+    fixed = np.zeros(m, dtype=bool)
+    forbidden = np.zeros(m, dtype=bool)
+    if seed % 3 == 0:
+        fixed[0] = True
+    if seed % 4 == 0:
+        forbidden[m - 1] = True
+    order = np.argsort(cost, axis=1, kind="stable")[:, :nearest]
+    far = 1.0 + np.where(np.isfinite(cost), cost, 0.0).max(axis=1).sum()
+    search = SwapSearch(cost, order, np.take_along_axis(cost, order, axis=1), p, fixed, forbidden, far, block=5)
+    start = np.zeros(m, dtype=bool)
+    start[fixed] = True
+    start[rng.choice(np.flatnonzero(~fixed & ~forbidden), p - int(fixed.sum()), replace=False)] = True
+    plan = search.improve(start)
+    assert plan.sum() == p and plan[fixed].all() and not plan[forbidden].any()
+    assert plan_cost(cost, plan) <= plan_cost(cost, start)
+    for r, j in itertools.product(np.flatnonzero(plan & ~fixed), np.flatnonzero(~plan & ~forbidden)):
+        swapped = plan.copy()
+        swapped[r], swapped[j] = False, True
+        assert plan_cost(cost, swapped) >= plan_cost(cost, plan)
