@@ -1,6 +1,9 @@
-"""The small published benchmark instances reach their proven optimum, status optimal."""
+"""The small published benchmark instances reach their proven optimum, status optimal; the
+city benchmark scripts run on a small city."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +43,33 @@ def test_pmed_p_override_changes_the_plan() -> None:
     assert res.status == "optimal" and len(res.open_sites) == 6
     assert all(1 <= s <= 100 for s in res.open_sites)
     assert res.objective < 5819
+
+
+def _run_benchmark(script: str, *args: str) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "benchmarks" / script), *args], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_city_scale_benchmark_on_a_small_city(tmp_path: Path) -> None:
+    out = tmp_path / "city.md"
+    _run_benchmark("city_scale.py", "--demand", "600", "--sites", "60", "--p", "6", "--time-limit", "60",
+                   "--out", str(out))
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| p_median") or line.startswith("| mclp")]
+    assert len(rows) == 2 and all("| optimal |" in row for row in rows)
+    assert "local-search start" in rows[1]
+
+
+def test_city_lp_gap_benchmark_on_a_small_city(tmp_path: Path) -> None:
+    out = tmp_path / "gap.md"
+    _run_benchmark("city_lp_gap.py", "--demand", "600", "--sites", "60", "--p", "6", "--seconds", "1",
+                   "--out", str(out))
+    table = dict(line.strip("|").split("|")[:2] for line in out.read_text().splitlines() if line.startswith("| ")
+                 and not line.startswith("| figure"))
+    table = {k.strip(): v.strip() for k, v in table.items()}
+    assert float(table["p-median gap plan / Lagrangian bound"].rstrip("%")) >= 0
+    assert float(table["MCLP gap LP bound / plan"].rstrip("%")) >= 0
