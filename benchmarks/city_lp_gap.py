@@ -27,7 +27,7 @@ from scipy.spatial.distance import cdist
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from city_scale import synthetic_city  # noqa: E402
+from city_scale import city_arguments, synthetic_city  # noqa: E402
 from optimise.solver import SolveOptions, load_model  # noqa: E402
 from problems._covering_search import CoverSearch  # noqa: E402
 from problems._pmedian_bounds import LagrangianDual, greedy_plan  # noqa: E402
@@ -46,8 +46,7 @@ def p_median_rows(cost: np.ndarray, p: int, seconds: float) -> list[tuple[str, s
     plan = cuts.interchange(dual.frequent_plan(result.frequency)) > 0.5
     upper = float(cost[:, plan].min(axis=1).sum())
     bound, chosen = dual.value(result.multipliers)
-    rho = np.bincount(dual.flat_sites, np.minimum(dual.cost - result.multipliers[:, None], 0.0).ravel(),
-                      minlength=m)
+    rho = dual.reduced_costs(result.multipliers)
     pth = np.sort(rho)[p - 1]
     closed = int(((bound + rho - pth > upper) & ~chosen).sum())
     return [("p-median Lagrangian bound", f"{bound:,.0f} ({result.iterations} steps, {result.seconds:.0f} s)"),
@@ -75,11 +74,7 @@ def mclp_rows(dist: np.ndarray, weights: np.ndarray, p: int, radius: float, seco
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--demand", type=int, default=20000)
-    parser.add_argument("--sites", type=int, default=2000)
-    parser.add_argument("--p", type=int, default=50)
-    parser.add_argument("--radius", type=float, default=400.0)
-    parser.add_argument("--seed", type=int, default=7)
+    city_arguments(parser)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "city_lp_gap.md")
     args = parser.parse_args()

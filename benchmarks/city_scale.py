@@ -44,15 +44,20 @@ def synthetic_city(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, n
     return demand, sites, weights
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def city_arguments(parser: argparse.ArgumentParser) -> None:
+    """The seeded city's size, p, service radius and seed (shared by the city benchmarks)."""
     parser.add_argument("--demand", type=int, default=20000)
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--p", type=int, default=50)
     parser.add_argument("--radius", type=float, default=400.0)
+    parser.add_argument("--seed", type=int, default=7)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    city_arguments(parser)
     parser.add_argument("--gap", type=float, default=0.001)
     parser.add_argument("--time-limit", type=float, default=300.0)
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", choices=["p_median", "mclp"], default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "city_scale.md")
     args = parser.parse_args()

@@ -97,10 +97,13 @@ class LagrangianDual:
         self.floor = self.cost[:, 0]
         self.flat_sites = self.sites.ravel()
 
+    def reduced_costs(self, lam: np.ndarray) -> np.ndarray:
+        """ρ_j(λ) of every site."""
+        return np.bincount(self.flat_sites, np.minimum(self.cost - lam[:, None], 0.0).ravel(), minlength=self.m)
+
     def value(self, lam: np.ndarray) -> tuple[float, np.ndarray]:
         """L(λ) and the sites that attain it."""
-        reduced = np.minimum(self.cost - lam[:, None], 0.0)
-        rho = np.bincount(self.flat_sites, reduced.ravel(), minlength=self.m)
+        rho = self.reduced_costs(lam)
         chosen = self.fixed.copy()
         if self.free_slots > 0:
             score = np.where(self.fixed | self.forbidden, np.inf, rho)
