@@ -124,6 +124,7 @@ class TreeSearch:
         self.lp_solves = 0
         self.rows_added = 0
         self.nodes = 0
+        self.stop_reason = ""
         self.closed_bound = math.inf  # lowest bound of the parts closed within the gap tolerance
         self._last_log = time.perf_counter()
         # pseudo-costs: bound gained per unit a column was pushed down / up (sums, counts)
@@ -185,7 +186,8 @@ class TreeSearch:
                     basis: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[str, float, Any]:
         """The node's LP with rows separated until none is violated.
 
-        Returns ("infeasible" | "pruned" | "solved" | "time", bound, (x, reduced costs))."""
+        Returns ("infeasible" | "pruned" | "solved" | "stopped", bound, (x, reduced costs));
+        on "stopped" ``self.stop_reason`` says why."""
         h = self.h
         h.changeColsBounds(len(self.int_cols), self.int_cols, lower, upper)
         if basis is not None:
@@ -195,16 +197,20 @@ class TreeSearch:
             left = self._time_left()
             if left is not None:
                 if left <= 0:
-                    return "time", bound, None
+                    self.stop_reason = "Time limit reached"
+                    return "stopped", bound, None
                 allow_seconds(h, left)
             status = run_highs(h)
             self.lp_solves += 1
             if status == highspy.HighsModelStatus.kInfeasible:
                 return "infeasible", math.inf, None
             if status != highspy.HighsModelStatus.kOptimal:
-                if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
-                    return "time", bound, None
-                raise RuntimeError(f"HiGHS stopped a node LP with status {h.modelStatusToString(status)}")
+                # A limit, or an LP HiGHS could not finish (iteration or memory limit, numerical
+                # trouble): the search stops and reports its best plan with the bound proven so far.
+                limits = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+                self.stop_reason = ("Time limit reached" if status in limits
+                                    else f"stopped: a node LP ended with status {h.modelStatusToString(status)}")
+                return "stopped", bound, None
             bound = float(h.getInfo().objective_function_value)
             if self._cutoff_reached(bound):
                 return "pruned", bound, None
@@ -252,9 +258,9 @@ class TreeSearch:
             if self._cutoff_reached(node.bound):
                 continue
             outcome, bound, found = self._solve_node(node.lower, node.upper, node.basis)
-            if outcome == "time":
+            if outcome == "stopped":
                 heapq.heappush(heap, node)
-                termination = "Time limit reached"
+                termination = self.stop_reason
                 break
             self.nodes += 1
             if node.branched >= 0 and outcome != "infeasible":

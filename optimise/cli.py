@@ -8,6 +8,7 @@ solver logs go to stderr.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import sys
@@ -272,6 +273,7 @@ def _print_alternatives(table: Any, within: float, note: str = "") -> None:
 def validate(
     path: Annotated[Path, typer.Argument(help="Instance folder, instance.toml, or benchmark file (with --format).")],
     fmt: Format = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
     """Check an instance (files, columns, values, references) without solving it."""
     problem, _, label, instance = _load_problem(path, fmt, {})
@@ -279,6 +281,12 @@ def validate(
     vital = _vital(instance)
     if vital is not None:
         size += f"; {vital.n} assets, {len(vital.dependencies)} dependencies"
+    if json_out:
+        report = {"valid": True, "instance": label, "problem": problem.name, "size": problem.size_text()}
+        if vital is not None:
+            report.update(assets=int(vital.n), dependencies=len(vital.dependencies))
+        sys.stdout.write(to_json(report, indent=None) + "\n")
+        return
     out_console.print(f"[green]ok[/] {label} is a valid {problem.name} instance{size}")
 
 
@@ -348,6 +356,7 @@ def batch(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per variant.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative gap per variant (0 = prove optimality).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for HiGHS.")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout: the combined table.")] = False,
 ) -> None:
     """Run planning variants in parallel on Dask: a result folder per variant and one table."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -395,6 +404,13 @@ def batch(
             if cluster is not None:
                 cluster.close()
     failed = int((table.get("status") == "failed").sum()) if "status" in table else 0
+    if json_out:
+        import json
+
+        rows = json.loads(table.to_json(orient="records")) if len(table) else []  # NaN becomes null
+        sys.stdout.write(to_json({"folder": str(out), "variants": len(table), "failed": failed, "rows": rows},
+                                 indent=None) + "\n")
+        return
     out_console.print(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet")
     _print_compare(table)
 
@@ -595,7 +611,27 @@ def _print_open_sites(sites: Any, wanted: tuple[str, ...], order: str, name: str
         out_console.print(f"… and {len(sites) - limit} more (see {name}.csv with --out)")
 
 
+def _keep_stdout_for_results() -> None:
+    """Let only what this program prints reach stdout.
+
+    C libraries write to file descriptor 1 directly, past Python's ``sys.stdout``: HiGHS
+    prints a banner when its first object is made (since 1.16 before any option can switch
+    it off) and its log. File descriptor 1 is pointed at stderr, and ``sys.stdout`` gets the
+    original stdout, so a table or a ``--json`` object is all stdout holds. Processes started
+    from here (Dask workers) inherit the redirected descriptor too."""
+    try:
+        sys.stdout.flush()
+        results = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no stdout or stderr to work with: leave the descriptors alone
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout = os.fdopen(results, "w", buffering=1, encoding=encoding, errors="replace")
+    atexit.register(sys.stdout.flush)
+
+
 def main() -> None:
+    _keep_stdout_for_results()
     app()
 
 

@@ -189,14 +189,50 @@ def allow_seconds(h: highspy.Highs, seconds: float) -> None:
     h.setOptionValue("time_limit", h.getRunTime() + max(seconds, 1e-3))
 
 
+#: The thread count the process-wide HiGHS scheduler was started with (None: not started yet).
+_scheduler_threads: int | None = None
+
+
+def _option(h: highspy.Highs, name: str) -> Any:
+    """An option's value; highspy returns ``(status, value)`` in recent releases, the value
+    alone in older ones."""
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+def _match_scheduler(h: highspy.Highs) -> None:
+    """Start HiGHS's task scheduler with the thread count this run asks for.
+
+    HiGHS keeps one task scheduler per process, started by the first run with that run's
+    ``threads`` option. Since HiGHS 1.16 a later run that asks for another count fails at
+    once (run status error, model status "Not Set") instead of quietly using the old one, so
+    a one-thread solve after a default one found no plan. When the count changes, the idle
+    scheduler is restarted (runs in one process are sequential here: batch variants run in
+    separate worker processes)."""
+    global _scheduler_threads
+    wanted = int(_option(h, "threads"))
+    reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+    if _scheduler_threads is not None and wanted != _scheduler_threads and reset is not None:
+        reset(True)
+    _scheduler_threads = wanted
+
+
+def _run_once(h: highspy.Highs) -> Any:
+    _match_scheduler(h)
+    run_status = h.run()
+    status = h.getModelStatus()
+    if run_status == highspy.HighsStatus.kError and status == highspy.HighsModelStatus.kNotset:
+        # HiGHS refused to start (bad option or model): a fault of ours, named as HiGHS names it.
+        raise SolverFault("HiGHS refused to run the model (run status error, model status Not Set)")
+    return status
+
+
 def run_highs(h: highspy.Highs) -> Any:
     """Run HiGHS; where presolve cannot tell infeasible from unbounded, ask the simplex."""
-    h.run()
-    status = h.getModelStatus()
+    status = _run_once(h)
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")
-        h.run()
-        status = h.getModelStatus()
+        status = _run_once(h)
         h.setOptionValue("presolve", "choose")
     return status
 
@@ -246,7 +282,7 @@ def _map_status(h: highspy.Highs, status: Any, is_mip: bool) -> SolverOutcome:
         gap = 0.0
     nodes = int(info.mip_node_count) if is_mip else 0
 
-    if status in (M.kOptimal, M.kModelEmpty):
+    if status == M.kModelEmpty or (status == M.kOptimal and has_primal):
         if status == M.kModelEmpty:
             objective = float(h.getInfo().objective_function_value)
             bound, gap = objective, 0.0
@@ -264,9 +300,13 @@ def _map_status(h: highspy.Highs, status: Any, is_mip: bool) -> SolverOutcome:
     if status in (M.kUnbounded, M.kUnboundedOrInfeasible):
         word = "unbounded" if status == M.kUnbounded else "infeasible"
         return SolverOutcome(word, text, None, None, None, 0.0, 0.0, nodes)
-    if status in (M.kLoadError, M.kModelError, M.kPresolveError, M.kSolveError, M.kPostsolveError):
+    if status in (M.kLoadError, M.kModelError):
+        # The model handed over was refused: our fault, not the user's and not a solver result.
         raise SolverFault(f"HiGHS failed: {text}")
-    # A limit (time, iterations, nodes, interrupt, memory) stopped the solver.
+    # Every other status means HiGHS stopped before a proof: a limit (time, iterations, nodes,
+    # solutions, memory, an objective target or bound, an interrupt), a numerical failure in
+    # presolve, solve or postsolve, or a status this engine does not know (Unknown, Not Set,
+    # one added in a later release). Report the plan it has, with its gap, or none.
     if has_primal:
         return SolverOutcome("feasible", text, objective, bound, gap, 0.0, 0.0, nodes)
     return SolverOutcome("no_solution", text, None, bound, None, 0.0, 0.0, nodes)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from optimise.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 BENCH = DATA / "benchmarks"
+#: The installed console script of the environment running the tests (.venv, .venv-latest, …).
+CONSOLE_SCRIPT = Path(sys.executable).parent / "optimise"
 
 
 @dataclass

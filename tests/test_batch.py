@@ -16,7 +16,7 @@ import pytest
 
 from optimise.batch import Job, run_batch
 from optimise.variants import read_variants
-from tests.conftest import DATA, ROOT, assert_clean_error, run_cli
+from tests.conftest import CONSOLE_SCRIPT, DATA, assert_clean_error, run_cli
 
 SMALL = DATA / "small-hubs"
 TIMING = ["seconds", "build_seconds", "solve_seconds", "variant_seconds"]
@@ -118,7 +118,7 @@ def test_overrides_reach_the_model_and_failures_are_recorded(tmp_path: Path) -> 
 def test_killed_process_resumes(tmp_path: Path) -> None:
     path = write(tmp_path)
     out = tmp_path / "out"
-    cmd = [str(ROOT / ".venv" / "bin" / "optimise"), "batch", str(SMALL), str(path), "--out", str(out), "--workers", "1"]
+    cmd = [str(CONSOLE_SCRIPT), "batch", str(SMALL), str(path), "--out", str(out), "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
