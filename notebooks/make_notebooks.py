@@ -28,7 +28,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from optimise.impact import load_vital_systems, run_impact, thresholds
+from optimise.impact import run_impact, thresholds
+from optimise.vital import load_vital_systems
 from optimise.instance import load_instance
 from optimise.plots import pareto_plot
 from optimise.solver import SolveOptions
@@ -113,7 +114,8 @@ schedule weighs traffic hindrance, air quality, risk and cost."""),
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from optimise.impact import load_vital_systems, run_impact, thresholds
+from optimise.impact import run_impact, thresholds
+from optimise.vital import load_vital_systems
 from optimise.instance import load_instance
 from optimise.solver import SolveOptions
 from problems.quay_plots import gantt

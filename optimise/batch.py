@@ -81,11 +81,9 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
 
 def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
     """Solve one variant; return its table row and its result folder packed as a tar."""
-    from optimise.impact import check_plan, load_vital_systems
     from optimise.instance import load_instance
-    from optimise.outputs import write_no_plan, write_result
     from optimise.registry import get_problem
-    from optimise.solver import SolveOptions
+    from optimise.run import case_from_instance, solve_case
     from optimise.variants import apply_variant, schema_columns
 
     start = time.perf_counter()
@@ -95,33 +93,17 @@ def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
         folder = Path(tmp) / "result"
         try:
             instance = load_instance(job.instance)
-            problem_cls = get_problem(instance.problem)
-            apply_variant(instance, job.variant, label=job.variants_file, parameters=set(problem_cls.parameters),
-                          columns=schema_columns(problem_cls))
-            problem = problem_cls.from_instance(instance)
-            defaults = instance.solver
-            options = SolveOptions(
-                time_limit=job.time_limit if job.time_limit is not None else defaults.get("time_limit"),
-                gap=job.gap if job.gap is not None else defaults.get("gap", 0.0),
-                threads=1, seed=job.seed)
-            result = problem.solve(options, instance=f"{instance.name} [{job.variant.name}]")
-            impact = None
-            vital = load_vital_systems(instance)
-            if vital is not None and result.has_solution:
-                impact = check_plan(problem, result, vital, instance)
-            why = []
-            if result.status == "infeasible":
-                from optimise.explain import explain_infeasible
-
-                why = [b.text for b in explain_infeasible(problem, SolveOptions(time_limit=60, threads=1))]
-                result.solution.summary["explanation"] = why
-            if result.has_solution:
-                write_result(result, folder, impact=impact, figures=problem.figures(result, impact))
-            else:
-                write_no_plan(result, folder)
-            row.update(_flat(result.to_dict()))
+            apply_variant(instance, job.variant, label=job.variants_file,
+                          parameters=set(get_problem(instance.problem).parameters),
+                          columns=schema_columns(get_problem(instance.problem)))
+            case = case_from_instance(instance, f"{instance.name} [{job.variant.name}]")
+            # one HiGHS thread per variant: the cluster runs one variant per core
+            run = solve_case(case, case.options(time_limit=job.time_limit, gap=job.gap, threads=1, seed=job.seed))
+            run.write(folder)
+            row.update(_flat(run.summary()))
+            result = run.result
             row["reason"] = "" if result.has_solution else (
-                f"no plan: {result.status} ({result.termination})" + (f"; {why[0]}" if why else ""))
+                f"no plan: {result.status} ({result.termination})" + (f"; {run.why[0]}" if run.why else ""))
         except InputError as exc:
             row.update({"status": "failed", "reason": str(exc)})
         except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on

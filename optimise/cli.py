@@ -60,13 +60,6 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _load_problem(path: Path, fmt: str | None, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any], str, Any]:
-    """The problem object, the instance's own solver defaults, a label, and the instance."""
-    from optimise.loading import load_problem
-
-    return load_problem(path, fmt, overrides)
-
-
 Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Read PATH as a benchmark file: orlib-pmed, orlib-cap or holmberg.")]
 
 
@@ -89,98 +82,35 @@ def solve(
 ) -> None:
     """Solve an instance and report the plan, with the solver status and gap."""
     from optimise.io import check_output_folder
+    from optimise.run import Ask, load_case, solve_case
 
-    overrides = {"p": p} if p is not None else {}
     if out is not None:
         check_output_folder(out)
-    problem, defaults, label, instance = _load_problem(path, fmt, overrides)
-    vital = _vital(instance)
-    options = _options(defaults, time_limit, gap, threads, seed, verbose)
+    case = load_case(path, fmt, {"p": p} if p is not None else {})
+    options = case.options(time_limit=time_limit, gap=gap, threads=threads, seed=seed, verbose=verbose)
     if n_alternatives is not None:
         from optimise.tradeoffs import check_alternatives
 
         check_alternatives(n_alternatives, within / 100.0)
-    err_console.print(f"solving {label} ({problem.name}) …")
-    extra: dict[str, Any] = {}
-    found = None
-    if n_alternatives is not None:
-        from optimise.tradeoffs import alternatives, alternatives_table
-
-        found = alternatives(problem, n_alternatives, within / 100.0, options, instance=label)
-        result = found[0].result
-        if result.has_solution:
-            extra["alternatives"] = alternatives_table(found)
-            result.solution.summary["alternatives"] = extra["alternatives"].to_dict(orient="records")
-    elif explain:
-        from optimise.explain import binding_rules
-
-        model = problem.build()
-        result = problem.solve_built(model, options, instance=label, as_built=True)
-        if result.has_solution:
-            binding = binding_rules(problem, model)
-            result.solution.summary["binding"] = [{"rule": b.rule, "index": str(b.index), "change": b.change,
-                                                   "text": b.text} for b in binding]
-    else:
-        result = problem.solve(options, instance=label)
-    if result.status == "infeasible":
-        from optimise.explain import explain_infeasible
-
-        err_console.print("no plan exists; looking for the rules that conflict …")
-        breaks = explain_infeasible(problem, _explanation_options(options))
-        result.solution.summary["explanation"] = [b.text for b in breaks]
-    impact = None
-    if vital is not None and result.has_solution:
-        from optimise.impact import check_plan
-
-        impact = check_plan(problem, result, vital, instance)
-    if out is not None and result.has_solution:
-        from optimise.outputs import write_result
-
-        write_result(result, out, impact=impact, figures=problem.figures(result, impact), extra_tables=extra)
-        err_console.print(f"wrote {out}/")
-    elif out is not None and result.status == "infeasible":
-        from optimise.outputs import write_no_plan
-
-        write_no_plan(result, out)
-        err_console.print(f"wrote {out}/ (no plan: summary.json, explanation.md)")
+    ask = Ask(alternatives=n_alternatives, within=within / 100.0, explain=explain)
+    run = solve_case(case, options, ask, say=err_console.print)
+    result = run.result
+    if out is not None and (result.has_solution or result.status == "infeasible"):
+        run.write(out)
+        err_console.print(f"wrote {out}/" if result.has_solution else f"wrote {out}/ (no plan: summary.json, explanation.md)")
     if json_out:
-        sys.stdout.write(to_json(result.to_dict(), indent=None) + "\n")
+        sys.stdout.write(to_json(run.summary(), indent=None) + "\n")
     else:
-        _print_result(result, problem, impact)
-        for text in result.solution.summary.get("explanation", []):
+        _print_result(result, case.problem, run.impact)
+        for text in run.why:
             out_console.print(f"[red]why:[/] {text}", soft_wrap=True)
-        if result.status == "infeasible" and not result.solution.summary.get("explanation"):
+        if result.status == "infeasible" and not run.why:
             out_console.print("the rules that conflict could not be singled out", soft_wrap=True)
-        for row in result.solution.summary.get("binding", []):
+        for row in run.binding:
             out_console.print(f"[yellow]binds:[/] {row['text']}", soft_wrap=True)
-        if found is not None and result.has_solution:
-            _print_alternatives(extra["alternatives"], within, result.solution.summary.get("alternatives_note", ""))
+        if run.alternatives is not None:
+            _print_alternatives(run.alternatives, within, run.alternatives_note)
     raise typer.Exit(EXIT_SOLVED if result.has_solution else EXIT_NO_SOLUTION)
-
-
-def _explanation_options(options: Any) -> Any:
-    """Options for an explanation run: the user's, with a time limit of at most 60 s."""
-    from optimise.solver import SolveOptions
-
-    limit = min(options.time_limit or 60.0, 60.0)
-    return SolveOptions(time_limit=limit, gap=0.0, threads=options.threads, seed=options.seed)
-
-
-def _options(defaults: dict[str, Any], time_limit: float | None, gap: float | None, threads: int | None,
-             seed: int | None, verbose: bool) -> Any:
-    """Solver options: the command line over the instance's [solver] table."""
-    from optimise.solver import SolveOptions
-
-    try:
-        return SolveOptions(
-            time_limit=time_limit if time_limit is not None else defaults.get("time_limit"),
-            gap=gap if gap is not None else defaults.get("gap", 0.0),
-            threads=threads if threads is not None else defaults.get("threads"),
-            seed=seed if seed is not None else defaults.get("seed", 0),
-            verbose=verbose,
-        )
-    except ValueError as exc:
-        raise InputError(str(exc), field="solver options") from None
 
 
 @app.command()
@@ -203,20 +133,19 @@ def pareto(
 
     if out is not None:
         check_output_folder(out)
-    problem, defaults, label, instance = _load_problem(path, None, {})
+    from optimise.run import cascade_check, load_case
+
+    case = load_case(path)
+    problem, label = case.problem, case.label
     check_front(problem, x, y, points)
-    vital = _vital(instance)
-    options = _options(defaults, time_limit, gap, threads, seed, False)
+    options = case.options(time_limit=time_limit, gap=gap, threads=threads, seed=seed)
 
     def describe(result: Any) -> dict[str, Any]:
-        if vital is None:
+        if case.vital is None:
             return {}
-        from optimise.impact import check_plan
-
-        impact = check_plan(problem, result, vital, instance)
-        counts = result.solution.summary["flags"]["counts"]
+        counts = cascade_check(case, result)[1]["flags"]["counts"]
         worst = "red" if counts.get("red") else "orange" if counts.get("orange") else "green"
-        return {"flag": worst, "red_flags": counts.get("red", 0), "orange_flags": counts.get("orange", 0)} if impact else {}
+        return {"flag": worst, "red_flags": counts.get("red", 0), "orange_flags": counts.get("orange", 0)}
 
     err_console.print(f"tracing {x} against {y} on {label} ({points} points) …")
     front = pareto_front(problem, x, y, points, options, describe=describe)
@@ -276,9 +205,11 @@ def validate(
     json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
     """Check an instance (files, columns, values, references) without solving it."""
-    problem, _, label, instance = _load_problem(path, fmt, {})
+    from optimise.run import load_case
+
+    case = load_case(path, fmt)
+    problem, label, vital = case.problem, case.label, case.vital
     size = f": {problem.size_text()}" if problem.size_text() else ""
-    vital = _vital(instance)
     if vital is not None:
         size += f"; {vital.n} assets, {len(vital.dependencies)} dependencies"
     if json_out:
@@ -288,14 +219,6 @@ def validate(
         sys.stdout.write(to_json(report, indent=None) + "\n")
         return
     out_console.print(f"[green]ok[/] {label} is a valid {problem.name} instance{size}")
-
-
-def _vital(instance: Any) -> Any:
-    if instance is None:
-        return None
-    from optimise.impact import load_vital_systems
-
-    return load_vital_systems(instance)
 
 
 @app.command()
@@ -312,11 +235,12 @@ def impact(
     from optimise.impact import check_scenario, read_scenario, run_impact, thresholds, write_impact
     from optimise.instance import load_instance
     from optimise.io import check_output_folder
+    from optimise.vital import load_vital_systems
 
     if out is not None:
         check_output_folder(out)
     instance = load_instance(path)
-    vital = _vital(instance)
+    vital = load_vital_systems(instance)
     if vital is None:
         raise InputError("the instance has no assets layer: add assets = \"FILE\" under [data]",
                          file=str(instance.toml_file), field="data.assets")

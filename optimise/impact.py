@@ -48,32 +48,6 @@ CHANGES = TableSchema(
 )
 
 
-def load_vital_systems(instance: Instance) -> VitalSystems | None:
-    """The instance's assets, dependencies and systems, or None if it has no assets layer."""
-    if not instance.has("assets"):
-        return None
-    labels = {k: instance.label(k) for k in ("assets", "dependencies", "systems")}
-    assets = instance.read("assets")
-    dependencies = instance.read("dependencies") if instance.has("dependencies") else None
-    systems = instance.read("systems") if instance.has("systems") else None
-    vs = VitalSystems.from_tables(assets, dependencies, systems, labels=labels)
-    vs.geometry = _geometry(assets, instance)
-    return vs
-
-
-def _geometry(assets: pd.DataFrame, instance: Instance) -> Any:
-    import geopandas as gpd
-
-    if isinstance(assets, gpd.GeoDataFrame) and assets.geometry.name in assets.columns:
-        geom = assets.geometry.reset_index(drop=True)
-        return geom if geom.crs is not None or instance.crs is None else geom.set_crs(instance.crs)
-    if {"x", "y"} <= set(assets.columns) and instance.crs:
-        from optimise.geo import as_points
-
-        return as_points(assets, file=instance.label("assets"), crs=instance.crs, toml_file=str(instance.toml_file))
-    return None
-
-
 def thresholds(instance: Instance) -> Thresholds:
     return Thresholds(**{k: float(v) for k, v in instance.cascade.items()})
 
@@ -166,14 +140,6 @@ def run_impact(vs: VitalSystems, scenario: Scenario, limits: Thresholds, *, resi
         summary["resilience"] = resilience_summary(table)
         summary["resilience_seconds"] = round(time.perf_counter() - t0, 4)
     return impact, summary, table
-
-
-def check_plan(problem: Any, result: Any, vs: VitalSystems, instance: Instance) -> Impact:
-    """The cascade check of a solved plan (the problem's scenario): adds ``indicators`` and
-    ``flags`` to the result's summary and returns the impact."""
-    impact, summary, _ = run_impact(vs, problem.scenario(result), thresholds(instance), resilience=False)
-    result.solution.summary.update({k: summary[k] for k in ("indicators", "flags")})
-    return impact
 
 
 def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:

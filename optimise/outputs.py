@@ -12,10 +12,12 @@ from optimise.io import MARKER, atomic_folder, to_json
 from optimise.problem import Result
 
 
-def write_result(result: Result, out: Path, impact: Any = None, figures: dict[str, Any] | None = None,
-                 extra_tables: dict[str, Any] | None = None) -> list[Path]:
+def write_result(result: Result, out: Path, summary: dict[str, Any] | None = None, impact: Any = None,
+                 figures: dict[str, Any] | None = None, extra_tables: dict[str, Any] | None = None) -> list[Path]:
     """Write ``result`` to folder ``out`` (with its figures as PNG and any extra tables, e.g.
-    alternatives); return the files written (final paths)."""
+    alternatives); ``summary`` is what summary.json says (default: the result's own figures).
+    Return the files written (final paths)."""
+    summary = dict(summary if summary is not None else result.to_dict())
     written: list[str] = []
     with atomic_folder(out) as tmp:
         for name, table in (extra_tables or {}).items():
@@ -37,11 +39,10 @@ def write_result(result: Result, out: Path, impact: Any = None, figures: dict[st
             from optimise.impact import write_impact_files
 
             written += write_impact_files(tmp, impact, {}, None)
-        text = explanation_markdown(result.solution.summary)
+        text = explanation_markdown(summary)
         if text:
             (tmp / "explanation.md").write_text(text, encoding="utf-8")
             written.append("explanation.md")
-        summary = result.to_dict()
         summary["files"] = sorted(written + [MARKER])
         # summary.json last: its presence marks a complete result folder.
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
@@ -77,16 +78,16 @@ def explanation_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def write_no_plan(result: Result, out: Path) -> list[Path]:
+def write_no_plan(out: Path, summary: dict[str, Any]) -> list[Path]:
     """A result folder for a run without a plan: summary.json (status, explanation) and
     explanation.md, written atomically like any other."""
+    summary = dict(summary)
     with atomic_folder(out) as tmp:
         names = [MARKER]
-        text = explanation_markdown(result.solution.summary)
+        text = explanation_markdown(summary)
         if text:
             (tmp / "explanation.md").write_text(text, encoding="utf-8")
             names.append("explanation.md")
-        summary = result.to_dict()
         summary["files"] = sorted(names)
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
     return [out / name for name in names]

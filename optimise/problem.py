@@ -250,14 +250,8 @@ class Problem(ABC):
         instance: str | None = None,
     ) -> Result:
         """Build, solve with HiGHS and extract. Keyword arguments override ``options``."""
-        base = options or SolveOptions()
-        options = SolveOptions(
-            time_limit=time_limit if time_limit is not None else base.time_limit,
-            gap=gap if gap is not None else base.gap,
-            threads=threads if threads is not None else base.threads,
-            seed=seed if seed is not None else base.seed,
-            verbose=verbose or base.verbose,
-        )
+        options = (options or SolveOptions()).with_overrides(time_limit=time_limit, gap=gap, threads=threads,
+                                                             seed=seed, verbose=verbose or None)
         start = time.perf_counter()
         model = self.build()
         built = time.perf_counter()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,11 @@ class SolveOptions:
             raise ValueError("gap must be in [0, 1)")
         if self.threads is not None and self.threads < 1:
             raise ValueError("threads must be at least 1")
+
+    def with_overrides(self, **values: Any) -> "SolveOptions":
+        """These options with each value given that is not None put in their place: the one
+        merge of command line over instance over defaults (raises ValueError when out of range)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
 @dataclass

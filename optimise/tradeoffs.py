@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -206,12 +206,30 @@ class Alternative:
     removed: list[str]
 
 
+@dataclass
+class Alternatives:
+    """The optimum and the alternatives found (``plans[0]`` is the optimum), and a note when
+    fewer than asked were found."""
+
+    plans: list[Alternative]
+    note: str = ""
+
+    def __iter__(self) -> Iterator[Alternative]:
+        return iter(self.plans)
+
+    def __getitem__(self, k: int) -> Alternative:
+        return self.plans[k]
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+
 def _plan(indicators: dict[str, Any]) -> dict[str, int]:
     return {name: int(round(pyo.value(expr))) for name, expr in indicators.items()}
 
 
 def alternatives(problem: Problem, k: int, within: float, options: SolveOptions,
-                 instance: str | None = None) -> list[Alternative]:
+                 instance: str | None = None) -> Alternatives:
     """The optimum and up to ``k`` plans, each within ``within`` (fraction) of it and far
     from all plans before (see the module docstring)."""
     check_alternatives(k, within)
@@ -224,7 +242,7 @@ def alternatives(problem: Problem, k: int, within: float, options: SolveOptions,
                          field="--alternatives")
     best = problem.solve_built(model, options, started=started, instance=instance, as_built=True)
     if not best.has_solution:
-        return [Alternative(0, best, math.nan, 0.0, 0, [], [])]
+        return Alternatives([Alternative(0, best, math.nan, 0.0, 0, [], [])])
     maximize = _main_objective(model).sense == pyo.maximize
     z = float(best.objective)
     plans = [_plan(indicators)]
@@ -259,9 +277,7 @@ def alternatives(problem: Problem, k: int, within: float, options: SolveOptions,
         found.append(Alternative(len(found), result, float(value), above, len(added) + len(removed), added, removed))
         plans.append(plan)
     model.del_component("tradeoff_apart")
-    if note and len(found) <= k:
-        best.solution.summary["alternatives_note"] = f"{len(found) - 1} of {k} alternatives: {note}"
-    return found
+    return Alternatives(found, f"{len(found) - 1} of {k} alternatives: {note}" if note and len(found) <= k else "")
 
 
 def alternatives_table(found: list[Alternative]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from optimise.errors import InputError
+from optimise.instance import Instance
 from optimise.schema import Column, TableSchema, check_references, validate_table
 
 DEFAULT_SYSTEMS = ("energy", "water", "mobility", "waste", "digital")
@@ -174,3 +175,29 @@ def load_shares(vs: VitalSystems, asset_id: Any, *, file: str | None = None, fie
             shares[s] = shares.get(s, 0.0) + part
             frontier.append((s, part, seen | {s}))
     return shares
+
+
+def load_vital_systems(instance: Instance) -> VitalSystems | None:
+    """The instance's assets, dependencies and systems, or None if it has no assets layer."""
+    if not instance.has("assets"):
+        return None
+    labels = {k: instance.label(k) for k in ("assets", "dependencies", "systems")}
+    assets = instance.read("assets")
+    dependencies = instance.read("dependencies") if instance.has("dependencies") else None
+    systems = instance.read("systems") if instance.has("systems") else None
+    vs = VitalSystems.from_tables(assets, dependencies, systems, labels=labels)
+    vs.geometry = _geometry(assets, instance)
+    return vs
+
+
+def _geometry(assets: pd.DataFrame, instance: Instance) -> Any:
+    import geopandas as gpd
+
+    if isinstance(assets, gpd.GeoDataFrame) and assets.geometry.name in assets.columns:
+        geom = assets.geometry.reset_index(drop=True)
+        return geom if geom.crs is not None or instance.crs is None else geom.set_crs(instance.crs)
+    if {"x", "y"} <= set(assets.columns) and instance.crs:
+        from optimise.geo import as_points
+
+        return as_points(assets, file=instance.label("assets"), crs=instance.crs, toml_file=str(instance.toml_file))
+    return None

@@ -298,7 +298,7 @@ class HubSiting(Problem):
 
     @classmethod
     def from_instance(cls, instance: Instance) -> "HubSiting":
-        from optimise.impact import load_vital_systems
+        from optimise.vital import load_vital_systems
 
         toml = str(instance.toml_file)
         params = check_parameters(cls.parameters, instance.parameters, file=toml)
