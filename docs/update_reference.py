@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimise.cli import describe_markdown, vital_markdown
+from optimise.reference import describe_markdown, vital_markdown
 from optimise.registry import get_problem, problem_names
 
 MARKER = "## Reference, per problem"

@@ -79,6 +79,26 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def prepare_batch(path: Path, variants_file: Path, time_limit: float | None, gap: float | None,
+                  seed: int) -> tuple[Any, list[Variant], list[Job]]:
+    """The instance, its variants and one job per variant; a variant whose overrides cannot
+    apply (unknown parameter, file or column) is refused here, before any work starts."""
+    from optimise.instance import load_instance
+    from optimise.registry import get_problem
+    from optimise.variants import apply_variant, read_variants, schema_columns
+
+    instance = load_instance(path)
+    if not instance.problem:
+        raise InputError("names no problem", file=str(instance.toml_file), field="problem")
+    problem_cls = get_problem(instance.problem)
+    variants = read_variants(variants_file)
+    for v in variants:
+        apply_variant(load_instance(path), v, label=str(variants_file), parameters=set(problem_cls.parameters),
+                      columns=schema_columns(problem_cls))
+    jobs = [Job(str(instance.toml_file.resolve()), str(variants_file), v, time_limit, gap, seed) for v in variants]
+    return instance, variants, jobs
+
+
 def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
     """Solve one variant; return its table row and its result folder packed as a tar."""
     from optimise.instance import load_instance

@@ -54,7 +54,7 @@ def _rows(model: pyo.ConcreteModel, families: tuple[str, ...]) -> list[Any]:
 
 def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit: int = 12) -> list[Break]:
     """The rules that conflict, from the least-violation (elastic) version of the model."""
-    families = tuple(getattr(problem, "elastic", ()))
+    families = tuple(problem.elastic)
     if not families:
         return []
     model = problem.build()
@@ -66,7 +66,7 @@ def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit:
     model.elastic_index = pyo.RangeSet(0, 2 * len(rows) - 1)
     model.elastic_slack = pyo.Var(model.elastic_index, domain=pyo.NonNegativeReals)
     model.elastic_rows = pyo.ConstraintList()
-    weights = dict(getattr(problem, "elastic_weights", {}))
+    weights = dict(problem.elastic_weights)
     penalty = []
     for k, con in enumerate(rows):
         lower, upper = con.lower, con.upper
@@ -118,11 +118,11 @@ def binding_rules(problem: Any, model: pyo.ConcreteModel, limit: int = 12) -> li
     plan (the objective change per unit of relaxation); resource rows (``Problem.resources``)
     used to within 1 % of their limit are reported with the share used (rows over yes/no
     decisions alone have no marginal value in that LP)."""
-    families = set(getattr(problem, "elastic", ()))
+    families = set(problem.elastic)
     if not families:
         return []
     tight = []
-    for con in _rows(model, tuple(getattr(problem, "resources", ()))):
+    for con in _rows(model, tuple(problem.resources)):
         body = pyo.value(con.body)
         if abs(body) <= 1e-9:  # an empty row (a site not opened) is not a resource in use
             continue

@@ -91,3 +91,26 @@ def write_no_plan(out: Path, summary: dict[str, Any]) -> list[Path]:
         summary["files"] = sorted(names)
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
     return [out / name for name in names]
+
+
+def write_front(out: Path, front: Any, problem: Any, summary: dict[str, Any]) -> None:
+    """A Pareto front's folder: pareto.csv, pareto.png and summary.json, atomically."""
+    from optimise.plots import pareto_plot
+
+    summary = dict(summary)
+    with atomic_folder(out) as tmp:
+        front.table.to_csv(tmp / "pareto.csv", index=False)
+        files = ["pareto.csv"] + save_figures(tmp, {"pareto": pareto_plot(front, problem.objectives)})
+        summary["files"] = sorted(files + [MARKER])
+        (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
+
+
+def write_figure_into(folder: Path, name: str, figure: Any) -> Path:
+    """Add ``NAME.png`` to an existing folder: drawn aside, then renamed into place."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=folder) as tmp:
+        save_figures(Path(tmp), {name: figure})
+        os.replace(Path(tmp) / f"{name}.png", folder / f"{name}.png")
+    return folder / f"{name}.png"

@@ -149,6 +149,26 @@ class ObjectiveTerm:
         return self.sense == "max"
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A solution table the command line shows after a solve, in the problem's own words.
+
+    ``columns`` pairs each column shown with its header; rows are sorted by ``sort``; where
+    the table has an ``open`` column and ``open_only`` is set, only open rows are shown.
+    ``percent`` columns read as percentages. ``flag_by`` names a column of asset ids: each
+    row then shows the worst cascade flag of its asset."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]
+    sort: str
+    ascending: bool = False
+    title: str = ""  # default: the table's name
+    open_only: bool = True
+    percent: tuple[str, ...] = ()
+    flag_by: str = ""
+    limit: int = 25
+
+
 class Problem(ABC):
     """Base class of every planning question.
 
@@ -171,10 +191,13 @@ class Problem(ABC):
     #: Objectives the problem can trade off (see :class:`ObjectiveTerm`); empty: one objective.
     objectives: ClassVar[dict[str, ObjectiveTerm]] = {}
 
-    #: What the command line lists after a solve: (table, columns, sort column), the rows
-    #: with ``open`` true (location problems: the open sites).
-    listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
-        "sites", ("id", "name", "fixed", "demand_served", "points_served", "utilisation"), "demand_served")
+    #: The solution tables the command line shows after a solve (see :class:`Listing`).
+    listings: ClassVar[tuple[Listing, ...]] = ()
+
+    #: How much dearer than others some rule families are to break when an infeasible plan
+    #: is explained (family -> weight; default 1), e.g. a safe-life deadline that should be
+    #: the last rule to give.
+    elastic_weights: ClassVar[dict[str, float]] = {}
 
     #: Set by :meth:`build`: which formulation was used (the engine reports it).
     formulation: str = "default"
@@ -210,10 +233,7 @@ class Problem(ABC):
         return Scenario(f"{self.name} plan", [])
 
     def size_text(self) -> str:
-        """The instance's size in words (for ``optimise validate``)."""
-        d = getattr(self, "data", None)
-        if d is not None and hasattr(d, "n_demand") and hasattr(d, "n_sites"):
-            return f"{d.n_demand} demand points, {d.n_sites} sites"
+        """The instance's size in words (for ``optimise validate``); problems override it."""
         return ""
 
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:

@@ -156,6 +156,13 @@ def cascade_check(case: Case, result: Result) -> tuple[Any, dict[str, Any]]:
     return impact, {k: summary[k] for k in ("indicators", "flags")}
 
 
+def plan_flags(case: Case, result: Result) -> dict[str, Any]:
+    """The worst cascade flag of a plan and its red and orange flag counts (a Pareto point's)."""
+    counts = cascade_check(case, result)[1]["flags"]["counts"]
+    worst = "red" if counts.get("red") else "orange" if counts.get("orange") else "green"
+    return {"flag": worst, "red_flags": counts.get("red", 0), "orange_flags": counts.get("orange", 0)}
+
+
 def solve_case(case: Case, options: SolveOptions, ask: Ask = Ask(), say: Callable[[str], None] = _silent) -> Run:
     """Solve ``case``; explain it, check its plan on the vital systems. ``say`` hears progress."""
     problem = case.problem

@@ -294,3 +294,12 @@ def alternatives_table(found: list[Alternative]) -> pd.DataFrame:
             **a.result.solution.summary.get("objectives", {}),
         })
     return pd.DataFrame(rows)
+
+
+def front_summary(front: ParetoFront, problem: Problem, label: str) -> dict[str, Any]:
+    """A front as ``summary.json`` and ``--json`` give it."""
+    return {"problem": problem.name, "instance": label, "x": front.x, "y": front.y,
+            "objectives": {n: {"sense": t.sense, "unit": t.unit, "description": t.description}
+                           for n, t in problem.objectives.items() if n in (front.x, front.y)},
+            "points": front.table.to_dict(orient="records"), "dominated_dropped": front.dropped,
+            "seconds": round(front.seconds, 3)}

@@ -141,13 +141,30 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` from the command line (``--set``): the value read as a TOML value
+    (``500000``, ``true``, ``"*1.2"``, ``{Z0012 = true}``), else taken as text."""
+    import tomllib
+
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise InputError(f"expected NAME=VALUE, found {text!r}", field="--set")
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name, value
+
+
 def apply_variant(instance: Instance, variant: Variant, *, label: str, parameters: set[str],
-                  columns: dict[str, set[str]] | None = None) -> Instance:
+                  columns: dict[str, set[str]] | None = None, source: str | None = None) -> Instance:
     """The instance with the variant's overrides: parameters set, data edits registered.
     ``columns`` names the columns each data file may have (its schema); an edit of another
-    column is refused at once."""
+    column is refused at once. ``source`` names where the overrides came from in messages
+    (default: the variant)."""
     for key, value in variant.overrides.items():
-        where = f"variant {variant.name!r}: {key}"
+        where = f"{source or f'variant {variant.name!r}:'} {key}"
         if "." in key:
             file_key, column = key.split(".", 1)
             if not instance.has(file_key):

@@ -27,7 +27,7 @@ from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.geo import Metric, as_points, distance_matrix, project
 from optimise.instance import Instance
 from optimise.parameters import Parameter, check_parameters
-from optimise.problem import Problem, Solution
+from optimise.problem import Listing, Problem, Solution
 from optimise.schema import Column, TableSchema, check_references, validate_table
 
 DEMAND = TableSchema(
@@ -295,11 +295,18 @@ class LocationProblem(Problem):
 
     tables: ClassVar[dict[str, TableSchema]] = {"demand": DEMAND, "sites": SITES, "costs": COSTS}
     needs_capacity: ClassVar[bool] = False
+    listings: ClassVar[tuple[Listing, ...]] = (Listing(
+        "sites", (("id", "id"), ("name", "name"), ("fixed", "fixed"), ("demand_served", "demand"),
+                  ("points_served", "points"), ("utilisation", "utilisation")),
+        sort="demand_served", title="open sites", percent=("utilisation",)),)
 
     def __init__(self, data: LocationData, **params: Any) -> None:
         self.data = data
         self.params = check_parameters(self.parameters, params, file="parameters")
         self.check()
+
+    def size_text(self) -> str:
+        return f"{self.data.n_demand} demand points, {self.data.n_sites} sites"
 
     # --- constructors (spopt-style) -----------------------------------------------------
 

@@ -74,7 +74,7 @@ from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.geo import as_points, project
 from optimise.instance import Instance
 from optimise.parameters import Parameter, check_parameters
-from optimise.problem import ObjectiveTerm, Problem, Solution
+from optimise.problem import Listing, ObjectiveTerm, Problem, Solution
 from optimise.schema import Column, TableSchema, check_references, validate_table
 from optimise.solver import SolverOutcome
 from optimise.vital import VitalSystems, load_shares
@@ -285,9 +285,20 @@ class HubSiting(Problem):
     formulation = "assignment (strong links)"
     elastic: ClassVar[tuple[str, ...]] = ("budget", "hub_count", "min_served", "grid", "vehicles", "one_class")
     resources: ClassVar[tuple[str, ...]] = ("budget", "grid", "vehicles")
-    listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
-        "hubs", ("id", "size", "users", "vehicles_needed", "vehicle_places", "cars_given_up", "space_won_m2",
-                 "asset"), "users")
+    listings: ClassVar[tuple[Listing, ...]] = (
+        Listing("hubs", (("id", "id"), ("size", "size"), ("users", "users"), ("vehicles_needed", "vehicles"),
+                         ("vehicle_places", "places"), ("cars_given_up", "cars off"), ("space_won_m2", "m² won"),
+                         ("asset", "asset")), sort="users"),
+        # the load the plan puts on each grid asset, fullest first, with its cascade flag
+        Listing("grid", (("asset", "asset"), ("capacity", "capacity"), ("load_before", "load before"),
+                         ("added", "added"), ("utilisation_before", "utilisation before"),
+                         ("utilisation_after", "after")),
+                sort="utilisation_after", title="grid load", percent=("utilisation_before", "utilisation_after"),
+                flag_by="asset", limit=15),
+    )
+
+    def size_text(self) -> str:
+        return f"{self.data.n_demand} demand points, {self.data.n_sites} sites"
 
     def __init__(self, data: HubData, **params: Any) -> None:
         self.data = data

@@ -75,7 +75,7 @@ from optimise.errors import InfeasibleInput, InputError
 from optimise.instance import Instance
 from optimise.network import NOX_G_PER_VKM, CO2_G_PER_VKM, street_graph
 from optimise.parameters import Parameter, check_parameters
-from optimise.problem import ObjectiveTerm, Problem, Solution
+from optimise.problem import Listing, ObjectiveTerm, Problem, Solution
 from optimise.schema import Column, TableSchema, check_references, validate_table
 from optimise.solver import SolverOutcome
 from optimise.vital import VitalSystems
@@ -264,9 +264,11 @@ class QuayWalls(Problem):
     elastic: ClassVar[tuple[str, ...]] = ("once", "budget", "crews", "district", "precedence", "conflict")
     resources: ClassVar[tuple[str, ...]] = ("budget", "crews", "district")
     elastic_weights: ClassVar[dict[str, float]] = {"once": 10.0}  # a safe life is the last rule to give
-    listing: ClassVar[tuple[str, tuple[str, ...], str]] = (
-        "periods", ("period", "works_active", "bridges_started", "km_renewed", "budget_used", "crews_used",
-                    "extra_vehicle_hours", "nox_kg", "past_safe_life"), "period")
+    listings: ClassVar[tuple[Listing, ...]] = (Listing(
+        "periods", (("period", "period"), ("works_active", "works"), ("bridges_started", "bridges"),
+                    ("km_renewed", "km quay"), ("budget_used", "budget used"), ("crews_used", "crews"),
+                    ("extra_vehicle_hours", "extra veh-h"), ("nox_kg", "NOx kg"), ("past_safe_life", "past life")),
+        sort="period", ascending=True),)
 
     def __init__(self, data: QuayData, **params: Any) -> None:
         self.data = data

@@ -136,7 +136,7 @@ def test_solve_options_are_checked() -> None:
 def test_instance_reference_is_up_to_date() -> None:
     from pathlib import Path
 
-    from optimise.cli import describe_markdown, vital_markdown
+    from optimise.reference import describe_markdown, vital_markdown
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "instances.md").read_text()
     for name in problem_names():
