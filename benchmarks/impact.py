@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimise.impact import read_scenario, run_impact, thresholds  # noqa: E402
+from optimise.indicators import run_impact, thresholds  # noqa: E402
+from optimise.scenarios import read_scenario  # noqa: E402
 from optimise.vital import load_vital_systems  # noqa: E402
 from optimise.instance import load_instance  # noqa: E402
 

@@ -28,13 +28,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from optimise.impact import run_impact, thresholds
+from optimise.indicators import run_impact, thresholds
 from optimise.vital import load_vital_systems
 from optimise.instance import load_instance
 from optimise.plots import pareto_plot
 from optimise.solver import SolveOptions
 from optimise.tradeoffs import pareto_front
-from problems.hub_plots import hub_map
+from problems.hub_siting.plots import hub_map
 from problems.hub_siting import HubSiting
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
@@ -114,11 +114,11 @@ schedule weighs traffic hindrance, air quality, risk and cost."""),
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from optimise.impact import run_impact, thresholds
+from optimise.indicators import run_impact, thresholds
 from optimise.vital import load_vital_systems
 from optimise.instance import load_instance
 from optimise.solver import SolveOptions
-from problems.quay_plots import gantt
+from problems.quay_walls.plots import gantt
 from problems.quay_walls import QuayWalls
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()

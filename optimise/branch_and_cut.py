@@ -39,7 +39,7 @@ import highspy
 from optimise.solver import PROVEN_GAP, allow_seconds, run_highs
 
 if TYPE_CHECKING:
-    from optimise.cutloop import Separator, _Columns
+    from optimise.separation import Columns, Separator
 
 #: Feasibility tolerance for a proposed plan against the master's rows and bounds.
 FEASIBILITY_TOL = 1e-6
@@ -108,7 +108,7 @@ class _OriginalRows:
 class TreeSearch:
     """Best-first branch and cut over the integer columns of a loaded master LP."""
 
-    def __init__(self, h: highspy.Highs, cols: "_Columns", separator: "Separator", integer: np.ndarray,
+    def __init__(self, h: highspy.Highs, cols: "Columns", separator: "Separator", integer: np.ndarray,
                  n_original_rows: int, *, gap: float, deadline: float | None, verbose: bool,
                  add_rows: Callable[..., int]) -> None:
         self.h, self.cols, self.separator = h, cols, separator

@@ -273,6 +273,9 @@ class Impact:
         a = self.vs.assets
         rows = []
         streets = street_graph(a)
+        # detours are reported under the system that holds the street links (mobility in the
+        # shipped layers; whatever a municipality calls it in its own)
+        street_systems = set(a["system"].iloc[streets[1]]) if streets is not None else set()
         base_load = a["load"].to_numpy(float)
         spare = np.maximum(a["capacity"].to_numpy(float) - base_load, 0.0)
         for st in self.states:
@@ -292,7 +295,7 @@ class Impact:
                     if unit:
                         unit_mask = mask & (a["unit"] == unit).to_numpy()
                         values[("load_not_served", unit)] = float((base_load * loss)[unit_mask].sum())
-                if streets is not None and system == "mobility":
+                if streets is not None and system in street_systems:
                     graph, link_positions = streets
                     d = detours(a, graph, link_positions, loss)
                     if d.links_closed:

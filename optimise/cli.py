@@ -199,7 +199,9 @@ def impact(
 ) -> None:
     """Evaluate a scenario on the vital systems: indicators, cascade flags with reasons, N-1."""
     from optimise.cascade import Scenario
-    from optimise.impact import check_scenario, read_scenario, run_impact, thresholds, write_impact
+    from optimise.indicators import run_impact, thresholds
+    from optimise.report import write_impact
+    from optimise.scenarios import check_scenario, read_scenario
     from optimise.instance import load_instance
     from optimise.io import check_output_folder
     from optimise.vital import load_vital_systems

@@ -70,8 +70,8 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
     table.add_row("objective", number(result.objective))
     table.add_row("best bound", number(result.bound))
     table.add_row("gap", "-" if result.gap is None else f"{result.gap:.4%}")
-    for label, value in result.solution.headline:
-        table.add_row(text(label), text(value))
+    for label, value, *style in result.solution.headline:
+        table.add_row(text(label), f"[{style[0]}]{text(value)}[/]" if style else text(value))
     table.add_row("time", f"{result.seconds:.2f} s (build {result.build_seconds:.2f} s, solve {result.solve_seconds:.2f} s)")
     table.add_row("formulation", text(f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
                                       f"{result.size.get('columns', 0):,} columns, "

@@ -99,7 +99,7 @@ def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit:
             index = con.index()
             direction = "short" if (pyo.value(model.elastic_slack[2 * k]) or 0) > 0 else "over"
             breaks.append(Break(family, index, float(amount), float(amount * penalty[2 * k]),
-                                problem.describe_row(family, index, float(amount), direction)))
+                                problem.describe_row(family, index, float(amount), direction, model=model)))
     breaks.sort(key=lambda b: -b.relative)
     return breaks[:limit]
 
@@ -147,7 +147,7 @@ def binding_rules(problem: Any, model: pyo.ConcreteModel, limit: int = 12) -> li
                     # HiGHS: dual = d objective / d row bound; relaxing moves the upper bound up
                     # (a <= row) or the lower bound down (a >= row)
                     change = float(dual if con.upper is not None else -dual)
-                    out.append(Binding(family, con.index(), change, problem.describe_row(family, con.index(), change, "binds")))
+                    out.append(Binding(family, con.index(), change, problem.describe_row(family, con.index(), change, "binds", model=model)))
     finally:
         for var in fixed:
             var.unfix()
@@ -156,5 +156,5 @@ def binding_rules(problem: Any, model: pyo.ConcreteModel, limit: int = 12) -> li
     for con, used in tight:
         key = (con.parent_component().name, con.index())
         if key not in seen:
-            out.append(Binding(key[0], key[1], None, problem.describe_row(key[0], key[1], used, "tight")))
+            out.append(Binding(key[0], key[1], None, problem.describe_row(key[0], key[1], used, "tight", model=model)))
     return out[:limit]

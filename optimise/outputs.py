@@ -36,7 +36,7 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
                     layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
             written.append("layers.gpkg")
         if impact is not None:
-            from optimise.impact import write_impact_files
+            from optimise.report import write_impact_files
 
             written += write_impact_files(tmp, impact, {}, None)
         text = explanation_markdown(summary)

@@ -37,7 +37,9 @@ class Solution:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, Any] = field(default_factory=dict)  # name -> GeoDataFrame
     summary: dict[str, Any] = field(default_factory=dict)  # JSON-ready figures
-    headline: list[tuple[str, str]] = field(default_factory=list)  # for people, in order
+    #: For people, in order: (label, value) as plain text, or (label, value, style) where a
+    #: figure must stand out (a Rich style such as "bold red").
+    headline: list[tuple[str, ...]] = field(default_factory=list)
     #: The objective evaluated on the plan itself (exact sums, no solver round-off).
     objective: float | None = None
 
@@ -143,6 +145,8 @@ class ObjectiveTerm:
     sense: str  # "min" or "max"
     unit: str
     description: str
+    #: The problem parameter that weighs this term in a weighted-sum objective ("" if none).
+    weight: str = ""
 
     @property
     def maximize(self) -> bool:
@@ -167,6 +171,13 @@ class Listing:
     percent: tuple[str, ...] = ()
     flag_by: str = ""
     limit: int = 25
+
+
+def weighted_sum(objectives: dict[str, ObjectiveTerm], params: dict[str, Any], terms: dict[str, float]) -> float:
+    """A weighted-sum objective (minimised): each term times its weight parameter, a term to
+    maximise counting negatively."""
+    return sum((-1.0 if objectives[name].maximize else 1.0) * params[objectives[name].weight] * value
+               for name, value in terms.items())
 
 
 class Problem(ABC):
@@ -199,8 +210,12 @@ class Problem(ABC):
     #: the last rule to give.
     elastic_weights: ClassVar[dict[str, float]] = {}
 
-    #: Set by :meth:`build`: which formulation was used (the engine reports it).
+    #: Which formulation :meth:`build` uses (the engine reports it); a problem that chooses
+    #: by instance makes this a property of its parameters.
     formulation: str = "default"
+
+    #: The checked parameters of the instance (set by the problem's constructor).
+    params: dict[str, Any]
 
     @classmethod
     @abstractmethod
@@ -209,7 +224,9 @@ class Problem(ABC):
 
     @abstractmethod
     def build(self) -> pyo.ConcreteModel:
-        """Build the Pyomo model of this formulation."""
+        """Build the Pyomo model of this formulation. What :meth:`extract` needs to read the
+        solution back (index maps from positions to data rows) travels on the model as
+        ``model.maps``, never on the problem: one problem may build many models."""
 
     def separator(self, model: pyo.ConcreteModel) -> Any:
         """For formulations solved by row generation: a :class:`optimise.cutloop.Separator`
@@ -236,15 +253,42 @@ class Problem(ABC):
         """The instance's size in words (for ``optimise validate``); problems override it."""
         return ""
 
+    def weighted(self, terms: dict[str, float]) -> float:
+        """The value of the problem's weighted-sum objective for these term values."""
+        return weighted_sum(self.objectives, self.params, terms)
+
+    @classmethod
+    def read_instance(cls, instance: Instance, required: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, str]]:
+        """An instance's parameters (checked), its tables (validated: the ``required`` ones and
+        the optional ones it gives) and each table's label for messages."""
+        from optimise.parameters import check_parameters
+
+        params = check_parameters(cls.parameters, instance.parameters, file=str(instance.toml_file))
+        tables = {key: instance.table(key, schema) for key, schema in cls.tables.items()
+                  if key in required or instance.has(key)}
+        return params, tables, {key: instance.label(key) for key in cls.tables}
+
+    @classmethod
+    def read_frames(cls, given: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, str]]:
+        """As :meth:`read_instance`, from DataFrames given by table name (None: not given)."""
+        from optimise.parameters import check_parameters
+        from optimise.schema import validate_table
+
+        tables = {k: validate_table(v, cls.tables[k], file=k) for k, v in given.items() if v is not None}
+        return check_parameters(cls.parameters, params, file="parameters"), tables, {k: k for k in cls.tables}
+
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
         """The plan's key yes/no decisions as 0/1-valued Pyomo expressions, by a readable
         name (e.g. {site id: site open}). Alternatives are told apart by them."""
         return {}
 
-    def describe_row(self, family: str, index: Any, amount: float, direction: str) -> str:
+    def describe_row(self, family: str, index: Any, amount: float, direction: str,
+                     model: pyo.ConcreteModel | None = None) -> str:
         """One row of a rule family in planning terms. ``direction``: "short" (the row's
-        lower side must give ``amount``), "over" (its upper side), or "binds" (``amount`` is
-        the objective's gain per unit of relaxation). Problems override this."""
+        lower side must give ``amount``), "over" (its upper side), "binds" (``amount`` is
+        the objective's gain per unit of relaxation) or "tight" (``amount`` is the share of a
+        resource used). ``model`` is the model the row belongs to (its ``maps`` say what an
+        index stands for). Problems override this."""
         where = "" if index is None else f"[{index}]"
         if direction == "binds":
             return f"{family}{where} binds: relaxing it by one unit changes the objective by {amount:+,.6g}"

@@ -23,7 +23,7 @@ def describe_markdown(cls: Any) -> str:
 
 def vital_markdown() -> str:
     """The reference of the vital-systems layers and the scenario file, as Markdown."""
-    from optimise.impact import CHANGES
+    from optimise.scenarios import CHANGES
     from optimise.vital import ASSETS, DEPENDENCIES, SYSTEMS
 
     return _tables_markdown({"assets": ASSETS, "dependencies": DEPENDENCIES, "systems": SYSTEMS}) + (

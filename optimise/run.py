@@ -149,7 +149,7 @@ def explanation_options(options: SolveOptions) -> SolveOptions:
 def cascade_check(case: Case, result: Result) -> tuple[Any, dict[str, Any]]:
     """The cascade check of a plan (the problem's scenario on the vital systems): the impact
     and its ``indicators`` and ``flags`` for the summary."""
-    from optimise.impact import run_impact, thresholds
+    from optimise.indicators import run_impact, thresholds
 
     impact, summary, _ = run_impact(case.vital, case.problem.scenario(result), thresholds(case.instance),
                                     resilience=False)

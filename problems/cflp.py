@@ -112,13 +112,13 @@ class CFLP(LocationProblem):
                                   linear_vars=y + x),
             sense=pyo.minimize,
         )
-        self._pairs = pairs
+        model.maps = {"pairs": pairs}  # x[q] -> (point, site) = pairs[q]
         return model
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         d = self.data
         is_open = self.open_mask(model)
-        pairs = self._pairs
+        pairs = model.maps["pairs"]
         share = np.array([pyo.value(model.x[k]) for k in range(len(pairs))])
         used = share > 1e-9
         assignment = pd.DataFrame({"demand": pairs[used, 0], "site": pairs[used, 1], "share": share[used]})

@@ -63,7 +63,7 @@ from pyomo.core.expr import LinearExpression
 
 import scipy.sparse as sp
 
-from optimise.cutloop import Rows, Separator, Start
+from optimise.separation import Rows, Separator, Start
 from optimise.parameters import Parameter
 from optimise.problem import Solution
 from optimise.solver import SolverOutcome
@@ -86,9 +86,13 @@ class PMedian(LocationProblem):
         self.check_p(self.params["p"])
         self.data.require_reachable()
 
-    def build(self) -> pyo.ConcreteModel:
+    @property
+    def formulation(self) -> str:  # type: ignore[override]
+        """The formulation the parameter asks for ("auto": Benders on the radius formulation)."""
         choice = self.params["formulation"]
-        self.formulation = "benders" if choice == "auto" else choice
+        return "benders" if choice == "auto" else choice
+
+    def build(self) -> pyo.ConcreteModel:
         model = pyo.ConcreteModel(name=self.name)
         self.site_variables(model)
         if self.formulation == "benders":

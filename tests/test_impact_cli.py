@@ -88,7 +88,8 @@ def test_impact_needs_assets(cli, small_instance: Path) -> None:
 
 
 def test_amsterdam_base_layer_loads_and_cascades() -> None:
-    from optimise.impact import read_scenario, run_impact, thresholds
+    from optimise.indicators import run_impact, thresholds
+    from optimise.scenarios import read_scenario
     from optimise.vital import load_vital_systems
     from optimise.instance import load_instance
 

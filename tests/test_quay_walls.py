@@ -109,7 +109,7 @@ def test_detours_shared_closures_and_conflicts() -> None:
     p = tiny()
     d = p.data
     # L1 closed: its traffic goes N1-N3-N2 (1,600 m instead of 1,000 m)
-    assert d.impacts.vehicle_km[0] == pytest.approx(0.5 * 1000 * 10 * 0.6)
+    assert d.traffic.vehicle_km[0] == pytest.approx(0.5 * 1000 * 10 * 0.6)
     inter = d.interactions.set_index(["a", "b"])
     # W1 and W2 close the same link: together they cost less than apart
     assert inter.loc[(0, 1), "d_hindrance"] < 0

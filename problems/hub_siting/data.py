@@ -1,0 +1,203 @@
+"""From the validated tables to the data of the model: demand points, sites and the size
+classes that fit each, walking distances and acceptance per pair, and the grid headroom
+along the supply dependencies."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from optimise.errors import InputError
+from optimise.geo import as_points, project
+from optimise.schema import check_references
+from optimise.vital import VitalSystems, load_shares
+
+from .schema import DEFAULT_ACCEPTANCE
+
+@dataclass
+class HubData:
+    """Validated and pre-computed data of a hub-siting instance."""
+
+    demand_ids: np.ndarray
+    users: np.ndarray  # U_i
+    cars: np.ndarray  # C_i
+    site_ids: np.ndarray
+    site_names: np.ndarray
+    fixed: np.ndarray
+    cost_factor: np.ndarray
+    site_asset: np.ndarray  # asset id or None per site
+    sizes: pd.DataFrame
+    allowed: np.ndarray  # (sites x classes) bool: K_j
+    pairs: np.ndarray  # (n_pairs, 2) demand, site
+    walk_m: np.ndarray  # d_ij per pair
+    acceptance: np.ndarray  # a_ij per pair
+    grid_assets: list[int]  # positions in the vital systems of the constrained assets
+    grid_share: np.ndarray  # (sites x grid assets) σ_ja
+    grid_headroom: np.ndarray  # u_max cap_a - load_a per grid asset
+    demand_points: gpd.GeoSeries
+    site_points: gpd.GeoSeries
+    conflicts: gpd.GeoDataFrame | None
+    vital: VitalSystems | None
+    labels: dict[str, str]
+
+    @property
+    def n_demand(self) -> int:
+        return len(self.demand_ids)
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_ids)
+
+    @property
+    def n_sizes(self) -> int:
+        return len(self.sizes)
+
+
+def _acceptance_curve(table: pd.DataFrame | None, label: str) -> tuple[np.ndarray, np.ndarray]:
+    if table is None:
+        xs, ys = zip(*DEFAULT_ACCEPTANCE)
+        return np.array(xs), np.array(ys)
+    if len(table) == 0:
+        raise InputError("the acceptance curve has no points", file=label, field="distance_m")
+    dup = table["distance_m"].duplicated().to_numpy()
+    if dup.any():
+        raise InputError("this distance appears twice", file=label, field="distance_m", row=int(np.flatnonzero(dup)[0]) + 1)
+    t = table.sort_values("distance_m")
+    return t["distance_m"].to_numpy(float), t["share"].to_numpy(float)
+
+
+def _allowed_classes(sites: pd.DataFrame, points: gpd.GeoSeries, sizes: pd.DataFrame,
+                     conflicts: gpd.GeoDataFrame | None) -> np.ndarray:
+    """K_j: the classes whose footprint fits the site's space and touches no claimed area."""
+    footprint = sizes["footprint_m2"].to_numpy(float)
+    allowed = footprint[None, :] <= sites["space_m2"].to_numpy(float)[:, None]
+    allowed &= ~sites["forbidden"].to_numpy(bool)[:, None]
+    if conflicts is not None and len(conflicts):
+        tree = conflicts.sindex
+        for k, area in enumerate(footprint):
+            radius = math.sqrt(area / math.pi)
+            hit, _ = tree.query(points.to_numpy(), predicate="dwithin", distance=radius)
+            allowed[np.unique(hit), k] = False
+    return allowed
+
+
+def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each key value 0..n-1, the positions where it occurs."""
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[k]:bounds[k + 1]] for k in range(n)]
+
+
+def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: str | None,
+               vital: VitalSystems | None, labels: dict[str, str], toml_file: str) -> HubData:
+    """From validated tables to the pre-computed data of the model (see the docstring)."""
+    demand, sites, sizes = tables["demand"], tables["sites"], tables["sizes"].reset_index(drop=True)
+    for key, table in (("demand", demand), ("sites", sites), ("sizes", sizes)):
+        if len(table) == 0:
+            raise InputError("the table is empty", file=labels[key])
+    d_points = project(as_points(demand, file=labels["demand"], crs=crs, toml_file=toml_file), crs,
+                       file=labels["demand"], toml_file=toml_file)
+    target_crs = crs or (d_points.crs.to_string() if d_points.crs else None)
+    s_points = project(as_points(sites, file=labels["sites"], crs=crs, toml_file=toml_file), target_crs,
+                       file=labels["sites"], toml_file=toml_file)
+    both = sites["fixed"].to_numpy(bool) & sites["forbidden"].to_numpy(bool)
+    if both.any():
+        r = int(np.flatnonzero(both)[0]) + 1
+        raise InputError("a site cannot be both fixed and forbidden", file=labels["sites"], field="forbidden", row=r)
+    conflicts = None
+    if "conflicts" in tables:
+        c = tables["conflicts"]
+        geom = c.geometry if c.geometry.crs is not None else c.geometry.set_crs(target_crs)
+        bad = (~geom.is_valid).to_numpy() | geom.is_empty.to_numpy()
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0]) + 1
+            raise InputError("invalid or empty geometry", file=labels["conflicts"], field="geometry", row=r)
+        conflicts = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=geom.to_crs(d_points.crs).to_numpy(),
+                                     crs=d_points.crs)
+    demand_ids = demand["id"].to_numpy()
+    site_ids = sites["id"].to_numpy()
+    residents = demand["residents"].to_numpy(float)
+    users = residents + params["job_weight"] * demand["jobs"].to_numpy(float)
+    cars = demand["cars"].to_numpy(float)
+    cars = np.where(np.isnan(cars), residents * params["cars_per_resident"], cars)
+    # walking distances: the walking table, or straight line x detour factor within reach
+    max_walk = params["max_walk_m"]
+    if "walking" in tables:
+        w = tables["walking"]
+        label = labels["walking"]
+        check_references(w["demand_id"], demand_ids.tolist(), file=label, field="demand_id", what="demand id")
+        check_references(w["site_id"], site_ids.tolist(), file=label, field="site_id", what="site id")
+        dup = w.duplicated(["demand_id", "site_id"]).to_numpy()
+        if dup.any():
+            raise InputError("this demand/site pair appears twice", file=label, field="site_id",
+                             row=int(np.flatnonzero(dup)[0]) + 1)
+        pi = pd.Index(demand_ids).get_indexer(w["demand_id"])
+        pj = pd.Index(site_ids).get_indexer(w["site_id"])
+        metres = w["metres"].to_numpy(float)
+    else:
+        from scipy.spatial import cKDTree
+
+        a = np.column_stack([d_points.x.to_numpy(), d_points.y.to_numpy()])
+        b = np.column_stack([s_points.x.to_numpy(), s_points.y.to_numpy()])
+        near = cKDTree(b).query_ball_point(a, r=max_walk / params["detour_factor"])
+        pi = np.repeat(np.arange(len(a)), [len(n) for n in near])
+        pj = np.concatenate([np.asarray(n, dtype=int) for n in near]) if len(pi) else np.zeros(0, dtype=int)
+        metres = np.hypot(*(a[pi] - b[pj]).T) * params["detour_factor"]
+    forbidden = sites["forbidden"].to_numpy(bool)
+    keep = (metres <= max_walk + 1e-9) & ~forbidden[pj]
+    order = np.lexsort((pj[keep], pi[keep]))
+    pairs = np.column_stack([pi[keep], pj[keep]])[order].astype(int)
+    metres = metres[keep][order]
+    xs, ys = _acceptance_curve(tables.get("acceptance"), labels.get("acceptance", "acceptance"))
+    acceptance = np.interp(metres, xs, ys)
+    allowed = _allowed_classes(sites, s_points.reset_index(drop=True), sizes, conflicts)
+    # grid: the assets a site's load reaches, and their headroom
+    assets = sites["asset"].to_numpy(dtype=object)
+    named = np.array([a is not None and not (isinstance(a, float) and math.isnan(a)) and a != "" for a in assets])
+    grid_assets: list[int] = []
+    share_rows: list[dict[int, float]] = [{} for _ in range(len(sites))]
+    if named.any():
+        if vital is None:
+            r = int(np.flatnonzero(named)[0]) + 1
+            raise InputError("the site names a grid asset but the instance has no assets layer "
+                             "(add assets = \"FILE\" under [data])", file=labels["sites"], field="asset", row=r)
+        by_asset: dict[str, dict[int, float]] = {}  # sites often share a feeder: trace each once
+        for j in np.flatnonzero(named):
+            if assets[j] not in by_asset:
+                by_asset[assets[j]] = load_shares(vital, assets[j], file=labels["sites"], field="asset", row=int(j) + 1)
+            share_rows[j] = by_asset[assets[j]]
+        cap = vital.assets["capacity"].to_numpy(float)
+        reached = sorted({a for row in share_rows for a in row if np.isfinite(cap[a])})
+        units = vital.assets["unit"].fillna("").astype(str).to_numpy()
+        for a in reached:
+            if units[a] not in ("MW", ""):
+                j = next(j for j, row in enumerate(share_rows) if a in row)
+                raise InputError(f"asset {vital.assets['id'].iloc[a]!r} has its capacity in {units[a]!r}; "
+                                 "hub charging load is in MW", file=labels["sites"], field="asset", row=j + 1)
+        grid_assets = reached
+    grid_share = np.zeros((len(sites), len(grid_assets)))
+    column = {a: g for g, a in enumerate(grid_assets)}
+    for j, row in enumerate(share_rows):
+        for a, s in row.items():
+            if a in column:
+                grid_share[j, column[a]] = s
+    if grid_assets:
+        va = vital.assets.iloc[grid_assets]
+        headroom = params["max_utilisation"] * va["capacity"].to_numpy(float) - va["load"].to_numpy(float)
+    else:
+        headroom = np.zeros(0)
+    names = sites["name"].fillna("").astype(str).to_numpy() if "name" in sites.columns else np.full(len(sites), "")
+    return HubData(
+        demand_ids=demand_ids, users=users, cars=cars, site_ids=site_ids, site_names=names,
+        fixed=sites["fixed"].to_numpy(bool), cost_factor=sites["cost_factor"].to_numpy(float),
+        site_asset=np.where(named, assets, None), sizes=sizes, allowed=allowed, pairs=pairs, walk_m=metres,
+        acceptance=acceptance, grid_assets=grid_assets, grid_share=grid_share, grid_headroom=headroom,
+        demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
+        conflicts=conflicts, vital=vital, labels=labels,
+    )
+

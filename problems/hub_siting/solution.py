@@ -1,0 +1,193 @@
+"""From a solved model or a plan to the planner's tables: hubs, assignment, demand, the grid
+load, layers, and the plan as a scenario for the cascade check.
+
+Every figure is evaluated from the data (``evaluate``), not read from the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from shapely import linestrings
+
+from optimise.problem import Solution, weighted_sum
+from problems._location import weighted_stats
+
+from .data import HubData
+from .model import class_load, pair_vehicles, walk_minutes
+from .schema import OBJECTIVES
+
+
+def evaluate(d: HubData, params: dict[str, Any], size_of: np.ndarray, share: np.ndarray) -> dict[str, float]:
+    """The four objective terms of a plan: size class per site (-1: none), share per pair."""
+    p = params
+    i = d.pairs[:, 0]
+    built = size_of >= 0
+    sizes = d.sizes
+    walk = float((d.users * p["unserved_minutes"]).sum() + (d.users[i] * (walk_minutes(d, params) - p["unserved_minutes"]) * share).sum())
+    return {
+        "walk": walk,
+        "space_taken": float(sizes["footprint_m2"].to_numpy(float)[size_of[built]].sum()),
+        "space_won": float((p["m2_per_car"] * d.cars[i] * d.acceptance * share).sum()),
+        "cost": float((sizes["cost"].to_numpy(float)[size_of[built]] * d.cost_factor[built]).sum()),
+    }
+
+
+def read_plan(d: HubData, model: pyo.ConcreteModel) -> tuple[np.ndarray, np.ndarray]:
+    """The size class built at each site (-1: none) and the share of each pair served."""
+    slots = model.maps.slots
+    chosen = np.array([pyo.value(model.y[s]) > 0.5 for s in range(len(slots))], dtype=bool)
+    size_of = np.full(d.n_sites, -1)
+    size_of[slots[chosen, 0]] = slots[chosen, 1]
+    share = np.clip(np.array([pyo.value(model.x[q]) for q in range(len(d.pairs))]), 0.0, 1.0)
+    share[size_of[d.pairs[:, 1]] < 0] = 0.0  # round-off on closed sites
+    return size_of, share
+
+
+def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share: np.ndarray) -> Solution:
+    """The hubs, assignment, demand and grid tables and layers of a plan, evaluated from the data."""
+    terms = evaluate(d, params, size_of, share)
+    p = params
+    sizes = d.sizes
+    i, j = d.pairs[:, 0], d.pairs[:, 1]
+    used = share > 1e-9
+    users_assigned = d.users[i] * share
+    given_up = d.cars[i] * d.acceptance * share
+    need = pair_vehicles(d, params) * share
+    built = size_of >= 0
+    load_of_class = class_load(d, params)
+    hubs = pd.DataFrame({
+        "id": d.site_ids, "name": d.site_names, "open": built,
+        "size": np.where(built, sizes["id"].to_numpy()[np.maximum(size_of, 0)].astype(str), ""),
+        "fixed": d.fixed,
+    })
+    take = lambda col: np.where(built, sizes[col].to_numpy(float)[np.maximum(size_of, 0)], 0.0)  # noqa: E731
+    hubs["footprint_m2"] = take("footprint_m2")
+    hubs["vehicle_places"] = take("vehicles")
+    hubs["charging_points"] = take("charging_points")
+    hubs["cost"] = take("cost") * d.cost_factor
+    hubs["charging_load_mw"] = np.where(built, load_of_class[np.maximum(size_of, 0)], 0.0)
+    hubs["users"] = np.bincount(j, users_assigned, minlength=d.n_sites)
+    hubs["vehicles_needed"] = np.bincount(j, need, minlength=d.n_sites)
+    hubs["utilisation"] = np.where(hubs["vehicle_places"] > 0, hubs["vehicles_needed"] / hubs["vehicle_places"].replace(0, np.nan), 0.0)
+    hubs["cars_given_up"] = np.bincount(j, given_up, minlength=d.n_sites)
+    hubs["space_won_m2"] = hubs["cars_given_up"] * p["m2_per_car"]
+    hubs["asset"] = [a if isinstance(a, str) else "" for a in d.site_asset]
+    minutes = walk_minutes(d, params)
+    assignment = pd.DataFrame({
+        "demand_id": d.demand_ids[i[used]], "site_id": d.site_ids[j[used]], "share": share[used],
+        "users": users_assigned[used], "walk_m": d.walk_m[used], "walk_min": minutes[used],
+        "acceptance": d.acceptance[used], "cars_given_up": given_up[used],
+    })
+    served_share = np.bincount(i, share, minlength=d.n_demand)
+    demand = pd.DataFrame({"id": d.demand_ids, "users": d.users, "cars": d.cars, "served": served_share,
+                           "cars_given_up": np.bincount(i, given_up, minlength=d.n_demand)})
+    first = assignment.sort_values("share", ascending=False).drop_duplicates("demand_id").set_index("demand_id")
+    demand["hub"] = first["site_id"].reindex(d.demand_ids).to_numpy()
+    demand["walk_m"] = first["walk_m"].reindex(d.demand_ids).to_numpy(dtype=float)
+    grid = _grid_table(d, params, size_of)
+    total_users = float(d.users.sum())
+    served_users = float(users_assigned.sum())
+    stats = weighted_stats(minutes[used], users_assigned[used]) if used.any() else weighted_stats(np.array([]), np.array([]))
+    n_open = int(built.sum())
+    by_size = hubs[hubs["open"]].groupby("size").size().reindex(sizes["id"].astype(str)).fillna(0).astype(int)
+    summary: dict[str, Any] = {
+        "open_sites": d.site_ids[built].tolist(),
+        "n_open": n_open,
+        "hubs_by_size": {str(k): int(v) for k, v in by_size.items()},
+        "objectives": terms,
+        "space_won_m2": terms["space_won"],
+        "space_taken_m2": terms["space_taken"],
+        "net_space_m2": terms["space_won"] - terms["space_taken"],
+        "cars_given_up": float(given_up.sum()),
+        "cost": terms["cost"],
+        "share_served": served_users / total_users if total_users > 0 else 1.0,
+        "users": total_users,
+        "mean_walk_min": stats["mean_distance"],
+        "p95_walk_min": stats["p95_distance"],
+        "max_walk_min": stats["max_distance"],
+        "charging_load_mw": float(hubs["charging_load_mw"].sum()),
+    }
+    if len(grid):
+        summary["grid_max_utilisation"] = float(grid["utilisation_after"].max())
+    sizes_text = ", ".join(f"{v} {k}" for k, v in summary["hubs_by_size"].items() if v)
+    budget = p["budget"]
+    headline = [
+        ("hubs", f"{n_open} ({sizes_text or 'none'})"),
+        ("space won back", f"{terms['space_won']:,.0f} m² ({summary['cars_given_up']:,.0f} cars given up)"),
+        ("space taken by hubs", f"{terms['space_taken']:,.0f} m² (net {summary['net_space_m2']:+,.0f} m²)"),
+        ("walking time", f"mean {_minutes(stats['mean_distance'])}, 95th percentile {_minutes(stats['p95_distance'])}"),
+        ("users served", f"{summary['share_served']:.1%} of {total_users:,.0f}"),
+        ("cost", f"{terms['cost']:,.0f}" + (f" of budget {budget:,.0f}" if budget is not None else "")),
+        ("charging load", f"{summary['charging_load_mw']:.2f} MW"),
+    ]
+    tables = {"hubs": hubs, "assignment": assignment, "demand": demand}
+    if len(grid):
+        tables["grid"] = grid
+    layers = _layers(d, hubs, assignment, demand)
+    return Solution(tables=tables, layers=layers, summary=summary, headline=headline,
+                    objective=weighted_sum(OBJECTIVES, params, terms))
+
+
+def _grid_table(d: HubData, params: dict[str, Any], size_of: np.ndarray) -> pd.DataFrame:
+    p = params
+    if not d.grid_assets or d.vital is None:
+        return pd.DataFrame()
+    built = size_of >= 0
+    site_load = np.where(built, class_load(d, params)[np.maximum(size_of, 0)], 0.0)
+    added = site_load @ d.grid_share
+    a = d.vital.assets.iloc[d.grid_assets]
+    cap = a["capacity"].to_numpy(float)
+    base = a["load"].to_numpy(float)
+    table = pd.DataFrame({
+        "asset": a["id"].to_numpy(), "type": a["type"].to_numpy(), "name": a.get("name", pd.Series([""] * len(a))).to_numpy(),
+        "capacity": cap, "load_before": base, "added": added, "load_after": base + added,
+        "utilisation_before": base / cap, "utilisation_after": (base + added) / cap,
+        "limit": p["max_utilisation"] * cap,
+    })
+    return table[table["added"] > 0].sort_values("utilisation_after", ascending=False).reset_index(drop=True)
+
+
+def _layers(d: HubData, hubs: pd.DataFrame, assignment: pd.DataFrame, demand: pd.DataFrame) -> dict[str, Any]:
+    crs = d.site_points.crs
+    layers: dict[str, Any] = {
+        "hubs": gpd.GeoDataFrame(hubs, geometry=d.site_points.reset_index(drop=True), crs=crs),
+        "demand": gpd.GeoDataFrame(demand, geometry=d.demand_points.reset_index(drop=True), crs=crs),
+    }
+    if len(assignment):
+        dp = d.demand_points.reset_index(drop=True)
+        sp = d.site_points.reset_index(drop=True)
+        a_i = pd.Index(d.demand_ids).get_indexer(assignment["demand_id"])
+        a_j = pd.Index(d.site_ids).get_indexer(assignment["site_id"])
+        coords = np.stack([np.column_stack([dp.x.to_numpy()[a_i], dp.y.to_numpy()[a_i]]),
+                           np.column_stack([sp.x.to_numpy()[a_j], sp.y.to_numpy()[a_j]])], axis=1)
+        layers["assignment"] = gpd.GeoDataFrame(assignment, geometry=linestrings(coords), crs=crs)
+    return layers
+
+
+def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
+    """The plan for the cascade checker: each hub's charging load on its asset and on
+    the suppliers upstream (the shares the grid constraint uses)."""
+    from optimise.cascade import Change, Scenario
+
+    hubs = result.tables.get("hubs")
+    if hubs is None or d.vital is None or not d.grid_assets:
+        return Scenario("hub plan", [])
+    load = hubs["charging_load_mw"].to_numpy(float)
+    added = load @ d.grid_share
+    changes = []
+    for g, a in enumerate(d.grid_assets):
+        if added[g] <= 0:
+            continue
+        feeding = hubs[(d.grid_share[:, g] > 0) & (load > 0)]
+        names = ", ".join(f"{r.id} ({r.size})" for r in feeding.itertuples())
+        changes.append(Change(d.vital.assets["id"].iloc[a], "load", float(added[g]),
+                              cause=f"charging of hub{'s' if len(feeding) > 1 else ''} {names}"))
+    return Scenario("hub plan: charging load", changes)
+
+
+def _minutes(value: float) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.1f} min"

@@ -1,0 +1,278 @@
+"""The quay-wall MILP, one function per family of the model in the package docstring.
+
+``build_model`` returns the Pyomo model; what the solution reader and the explanations need
+(which start, row or cable option each index stands for) travels on it as ``model.maps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimise.errors import InfeasibleInput
+from optimise.modelling import linear
+
+from .data import QuayData
+from .schema import OBJECTIVES
+
+
+@dataclass
+class QuayMaps:
+    """What each index of the model stands for."""
+
+    starts: list[tuple[int, int]]  # s[q] -> (work a, start period t)
+    by_work: list[list[int]]  # work a -> its start indices q
+    active: dict[tuple[int, int], list[int]]  # (a, τ) -> the q with a in works in τ
+    limited: list[tuple[str, int]] = field(default_factory=list)  # district[k] -> (district, τ)
+    precedence: list[tuple[int, int, int]] = field(default_factory=list)  # precedence[k] -> (a, b, τ)
+    conflicts: list[tuple[int, int, int]] = field(default_factory=list)  # conflict[k] -> (a, b, τ)
+    interactions: list[tuple[int, int]] = field(default_factory=list)  # z[r] -> (interaction k, τ)
+    bundled: list[tuple[int, int, int]] = field(default_factory=list)  # b[r] -> (cable u, t, host start q)
+    separate: list[tuple[int, int]] = field(default_factory=list)  # v[r] -> (cable u, t)
+    later: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # later[k] -> cable u
+
+    def in_works(self, s: list[Any], a: int, tau: int) -> tuple[list[float], list[Any]]:
+        """w_aτ as (coefficients, variables)."""
+        qs = self.active.get((a, tau), [])
+        return [1.0] * len(qs), [s[q] for q in qs]
+
+    def per_period(self, s: list[Any], weights: np.ndarray, members: Any, tau: int) -> tuple[list[float], list[Any]]:
+        """Σ_{a ∈ members} weights_a w_aτ as (coefficients, variables)."""
+        coefs, variables = [], []
+        for a in members:
+            if weights[a] == 0:
+                continue
+            for q in self.active.get((a, tau), []):
+                coefs.append(weights[a])
+                variables.append(s[q])
+        return coefs, variables
+
+
+def growth(d: QuayData, params: dict[str, Any]) -> np.ndarray:
+    """g_t = (1 + traffic_growth)^(t−1)."""
+    return (1.0 + params["traffic_growth"]) ** np.arange(d.horizon)
+
+
+def build_model(d: QuayData, params: dict[str, Any], name: str) -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel(name=name)
+    define_starts(m, d)
+    define_once(m, d)
+    define_budget(m, d)
+    define_crews(m, d)
+    define_district(m, d)
+    define_precedence(m, d)
+    define_conflict(m, d)
+    define_interactions(m, d)
+    define_utilities(m, d)
+    define_objective(m, d, params)
+    return m
+
+
+def define_starts(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """s_at ∈ {0,1} for t ∈ S_a."""
+    duration = d.works["duration"].to_numpy(int)
+    starts = [(a, int(t)) for a in range(d.n) for t in d.starts[a]]
+    by_work: list[list[int]] = [[] for _ in range(d.n)]
+    active: dict[tuple[int, int], list[int]] = {}
+    for q, (a, t) in enumerate(starts):
+        by_work[a].append(q)
+        for tau in range(t, t + duration[a]):
+            active.setdefault((a, tau), []).append(q)
+    m.maps = QuayMaps(starts, by_work, active)
+    m.S = pyo.RangeSet(0, len(starts) - 1)
+    m.s = pyo.Var(m.S, domain=pyo.Binary)
+    m.s_list = [m.s[q] for q in range(len(starts))]
+
+
+def define_once(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """once: Σ_t s_at = 1 for a work due within the horizon (its safe life), ≤ 1 otherwise."""
+    by_work, s = m.maps.by_work, m.s_list
+
+    def rule(m: Any, a: int) -> Any:
+        if not by_work[a]:
+            return pyo.Constraint.Skip
+        row = linear([1] * len(by_work[a]), [s[q] for q in by_work[a]])
+        return row == 1 if d.due[a] else row <= 1
+
+    m.once = pyo.Constraint(range(d.n), rule=rule)
+
+
+def define_budget(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """budget: Σ_a (c_a/δ_a) w_aτ ≤ B_τ."""
+    rate = d.works["cost"].to_numpy(float) / d.works["duration"].to_numpy(int)
+    _per_period_limit(m, d, "budget", rate, d.budget)
+
+
+def define_crews(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """crews: Σ_a r_a w_aτ ≤ K_τ."""
+    _per_period_limit(m, d, "crews", d.works["crews"].to_numpy(float), d.crews)
+
+
+def _per_period_limit(m: pyo.ConcreteModel, d: QuayData, family: str, weights: np.ndarray, limit: np.ndarray) -> None:
+    s = m.s_list
+
+    def rule(m: Any, tau: int) -> Any:
+        coefs, variables = m.maps.per_period(s, weights, range(d.n), tau)
+        return pyo.Constraint.Skip if not variables else linear(coefs, variables) <= float(limit[tau])
+
+    m.add_component(family, pyo.Constraint(range(d.horizon), rule=rule))
+
+
+def define_district(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """district: Σ_{a∈d} w_aτ ≤ M_d (rows that cannot bind are left out)."""
+    districts = d.works["district"].astype(str).to_numpy()
+    limited = [(dist, tau) for dist in sorted(d.district_limit) for tau in range(d.horizon)]
+    members = {dist: np.flatnonzero(districts == dist) for dist in d.district_limit}
+    ones, s = np.ones(d.n), m.s_list
+    m.maps.limited = limited
+
+    def rule(m: Any, k: int) -> Any:
+        dist, tau = limited[k]
+        coefs, variables = m.maps.per_period(s, ones, members[dist], tau)
+        if len(variables) <= d.district_limit[dist]:
+            return pyo.Constraint.Skip
+        return linear(coefs, variables) <= d.district_limit[dist]
+
+    m.district = pyo.Constraint(range(len(limited)), rule=rule)
+
+
+def define_precedence(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """precedence: Σ_{t ≤ τ} s_bt ≤ Σ_{t ≤ τ−δ_a} s_at: b has not started by τ unless a had
+    started by τ − δ_a (the strong, disaggregated form: one row per period)."""
+    duration = d.works["duration"].to_numpy(int)
+    rows = [(a, b, tau) for a, b in d.precedence for tau in range(d.horizon)]
+    starts, by_work, s = m.maps.starts, m.maps.by_work, m.s_list
+    m.maps.precedence = rows
+
+    def rule(m: Any, k: int) -> Any:
+        a, b, tau = rows[k]
+        qb = [q for q in by_work[b] if starts[q][1] <= tau]
+        qa = [q for q in by_work[a] if starts[q][1] <= tau - duration[a]]
+        if not qb:
+            return pyo.Constraint.Skip
+        return linear([1] * len(qb) + [-1] * len(qa), [s[q] for q in qb] + [s[q] for q in qa]) <= 0
+
+    m.precedence = pyo.Constraint(range(len(rows)), rule=rule)
+
+
+def define_conflict(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """conflict: w_aτ + w_bτ ≤ 1 for pairs whose joint closure cuts the street network."""
+    active, s = m.maps.active, m.s_list
+    rows = [(a, b, tau) for a, b in d.conflicts for tau in range(d.horizon) if active.get((a, tau)) and active.get((b, tau))]
+    m.maps.conflicts = rows
+
+    def rule(m: Any, k: int) -> Any:
+        a, b, tau = rows[k]
+        ca, va = m.maps.in_works(s, a, tau)
+        cb, vb = m.maps.in_works(s, b, tau)
+        return linear(ca + cb, va + vb) <= 1
+
+    m.conflict = pyo.Constraint(range(len(rows)), rule=rule)
+
+
+def define_interactions(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """inter: z_abτ = w_aτ · w_bτ exactly, on both sides (the terms may reward or charge the
+    overlap): z ≥ w_a + w_b − 1, z ≤ w_a, z ≤ w_b, z ∈ [0, 1]."""
+    inter, active, s = d.interactions, m.maps.active, m.s_list
+    rows = [(k, tau) for k, (a, b) in enumerate(zip(inter["a"], inter["b"])) for tau in range(d.horizon)
+            if active.get((int(a), tau)) and active.get((int(b), tau))]
+    m.maps.interactions = rows
+    m.Z = pyo.RangeSet(0, len(rows) - 1)
+    m.z = pyo.Var(m.Z, domain=pyo.NonNegativeReals, bounds=(0, 1))
+    m.inter = pyo.ConstraintList()
+    for r, (k, tau) in enumerate(rows):
+        ca, va = m.maps.in_works(s, int(inter["a"].iloc[k]), tau)
+        cb, vb = m.maps.in_works(s, int(inter["b"].iloc[k]), tau)
+        m.inter.add(linear([1.0] + [-c for c in ca] + [-c for c in cb], [m.z[r]] + va + vb) >= -1)
+        m.inter.add(linear([1.0] + [-c for c in ca], [m.z[r]] + va) <= 0)
+        m.inter.add(linear([1.0] + [-c for c in cb], [m.z[r]] + vb) <= 0)
+
+
+def define_utilities(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """util_once: Σ_t b_ut + Σ_t v_ut + λ_u = 1 (bundled, separate or after the horizon);
+    bundle: b_ut ≤ s_h(u)t (bundled only in the period its host starts)."""
+    util, H, starts, by_work = d.utilities, d.horizon, m.maps.starts, m.maps.by_work
+    bundled, separate = [], []
+    for u in range(len(util)):
+        host = int(util["host_index"].iloc[u])
+        lo, hi = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u])
+        du = int(util["duration"].iloc[u])
+        host_starts = {starts[q][1]: q for q in by_work[host]}
+        for t in range(lo, min(hi, H - 1) + 1):
+            if t in host_starts:
+                bundled.append((u, t, host_starts[t]))
+            if t + du <= H:
+                separate.append((u, t))
+    later = np.flatnonzero(util["window_hi"].to_numpy(int) >= H) if len(util) else np.zeros(0, dtype=int)
+    m.maps.bundled, m.maps.separate, m.maps.later = bundled, separate, later
+    m.B = pyo.RangeSet(0, len(bundled) - 1)
+    m.b = pyo.Var(m.B, bounds=(0, 1))
+    m.V = pyo.RangeSet(0, len(separate) - 1)
+    m.v = pyo.Var(m.V, bounds=(0, 1))
+    m.L = pyo.RangeSet(0, len(later) - 1)
+    m.later = pyo.Var(m.L, bounds=(0, 1))
+    options: list[list[Any]] = [[] for _ in range(len(util))]
+    for r, (u, _, _) in enumerate(bundled):
+        options[u].append(m.b[r])
+    for r, (u, _) in enumerate(separate):
+        options[u].append(m.v[r])
+    for k, u in enumerate(later):
+        options[int(u)].append(m.later[k])
+    for u in range(len(util)):
+        if not options[u]:
+            raise InfeasibleInput(f"{util['id'].iloc[u]!r} has no period in its window to be replaced",
+                                  file=d.labels["utilities"], field="latest", row=u + 1)
+    m.util_once = pyo.Constraint(range(len(util)), rule=lambda m, u: linear([1] * len(options[u]), options[u]) == 1)
+    s = m.s_list
+    m.bundle = pyo.Constraint(m.B, rule=lambda m, r: m.b[r] <= s[bundled[r][2]])
+
+
+def define_objective(m: pyo.ConcreteModel, d: QuayData, params: dict[str, Any]) -> None:
+    """The terms hindrance, air, risk and cost (``m.terms``), and their weighted sum."""
+    maps, H, works, imp, inter, util = m.maps, d.horizon, d.works, d.traffic, d.interactions, d.utilities
+    g = growth(d, params)
+    duration = works["duration"].to_numpy(int)
+    risk = works["risk"].to_numpy(float)
+    coef = {name: np.zeros(len(maps.starts)) for name in OBJECTIVES}
+    for q, (a, t) in enumerate(maps.starts):
+        active_growth = g[t:t + duration[a]].sum()
+        coef["hindrance"][q] = imp.vehicle_hours[a] * active_growth
+        coef["air"][q] = imp.air[a] * active_growth
+        coef["risk"][q] = -risk[a] * (H - t)
+        coef["cost"][q] = works["cost"].iloc[a]
+    z_coef = {"hindrance": [inter["d_hindrance"].iloc[k] * g[tau] for k, tau in maps.interactions],
+              "air": [inter["d_air"].iloc[k] * g[tau] for k, tau in maps.interactions]}
+    host_of = util["host_index"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
+    u_dur = util["duration"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
+
+    def separately(per_period: np.ndarray, u: int, t: int) -> float:
+        """A cable done on its own closes its host again (after the horizon: at the last growth)."""
+        if t < H:
+            return float(per_period[host_of[u]] * g[min(t, H - 1):min(t + u_dur[u], H)].sum())
+        return float(per_period[host_of[u]] * u_dur[u] * g[-1])
+
+    s, zs = m.s_list, [m.z[r] for r in range(len(maps.interactions))]
+    vs = [m.v[r] for r in range(len(maps.separate))]
+    bs = [m.b[r] for r in range(len(maps.bundled))]
+    ls = [m.later[k] for k in range(len(maps.later))]
+    u_cost = util["cost"].to_numpy(float) if len(util) else np.zeros(0)
+    u_save = util["saving"].to_numpy(float) if len(util) else np.zeros(0)
+
+    def closures(kind: str, per_period: np.ndarray) -> Any:
+        return linear(list(coef[kind]) + z_coef[kind] + [separately(per_period, u, t) for u, t in maps.separate]
+                      + [separately(per_period, int(u), H) for u in maps.later], s + zs + vs + ls)
+
+    terms = {
+        "hindrance": closures("hindrance", imp.vehicle_hours),
+        "air": closures("air", imp.air),
+        "risk": linear(coef["risk"], s, constant=float(risk.sum() * H)),
+        "cost": linear(list(coef["cost"]) + [u_cost[u] for u, _ in maps.separate]
+                       + [u_cost[u] - u_save[u] for u, _, _ in maps.bundled] + [u_cost[int(u)] for u in maps.later],
+                       s + vs + bs + ls),
+    }
+    m.terms = pyo.Expression(list(terms), rule=lambda m, name: terms[name])
+    weight = {n: params[OBJECTIVES[n].weight] for n in terms}
+    m.objective = pyo.Objective(expr=sum(weight[n] * m.terms[n] for n in terms if weight[n]) + 0.0, sense=pyo.minimize)

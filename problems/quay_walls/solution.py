@@ -1,0 +1,236 @@
+"""From a solved model or a schedule to the planner's tables: the schedule, per-period
+figures, cables and pipes, layers, and the plan as a scenario for the cascade check.
+
+Every figure is evaluated from the data (``evaluate``), not read from the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimise.problem import Solution, weighted_sum
+
+from .data import QuayData
+from .model import growth as growth_of
+from .schema import OBJECTIVES
+
+
+def evaluate(d: QuayData, params: dict[str, Any], start: np.ndarray, util_mode: list[tuple[str, int]]) -> dict[str, float]:
+    """Objective terms of a schedule: start index per work (-1: not in the horizon) and,
+    per cable or pipe, ("bundled" | "separate" | "later", period index)."""
+    H = d.horizon
+    growth = growth_of(d, params)
+    works = d.works
+    duration = works["duration"].to_numpy(int)
+    imp = d.traffic
+    total = {"hindrance": 0.0, "air": 0.0, "risk": 0.0, "cost": 0.0}
+    for a in range(d.n):
+        t = start[a]
+        if t < 0:
+            total["risk"] += works["risk"].iloc[a] * H
+            continue
+        g = growth[t:t + duration[a]].sum()
+        total["hindrance"] += imp.vehicle_hours[a] * g
+        total["air"] += imp.air[a] * g
+        total["risk"] += works["risk"].iloc[a] * t
+        total["cost"] += works["cost"].iloc[a]
+    in_works = active_matrix(d, start)
+    for k, (a, b) in enumerate(zip(d.interactions["a"], d.interactions["b"])):
+        both = in_works[int(a)] & in_works[int(b)]
+        total["hindrance"] += d.interactions["d_hindrance"].iloc[k] * growth[both].sum()
+        total["air"] += d.interactions["d_air"].iloc[k] * growth[both].sum()
+    util = d.utilities
+    for u, (mode, t) in enumerate(util_mode):
+        host = int(util["host_index"].iloc[u])
+        du = int(util["duration"].iloc[u])
+        if mode == "bundled":
+            total["cost"] += util["cost"].iloc[u] - util["saving"].iloc[u]
+            continue
+        total["cost"] += util["cost"].iloc[u]
+        g = growth[t:t + du].sum() if mode == "separate" else du * growth[-1]
+        total["hindrance"] += imp.vehicle_hours[host] * g
+        total["air"] += imp.air[host] * g
+    return total
+
+
+def active_matrix(d: QuayData, start: np.ndarray) -> np.ndarray:
+    """in_works[a, τ]: a is in works in period τ."""
+    duration = d.works["duration"].to_numpy(int)
+    out = np.zeros((d.n, d.horizon), dtype=bool)
+    for a in np.flatnonzero(start >= 0):
+        out[a, start[a]:start[a] + duration[a]] = True
+    return out
+
+
+def read_plan(d: QuayData, model: pyo.ConcreteModel) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """The start period of each work (-1: not in the horizon) and each cable's option."""
+    maps = model.maps
+    start = np.full(d.n, -1)
+    for q, (a, t) in enumerate(maps.starts):
+        if pyo.value(model.s[q]) > 0.5:
+            start[a] = t
+    modes: list[tuple[str, int]] = [("later", d.horizon)] * len(d.utilities)
+    best = np.full(len(d.utilities), -1.0)
+    for r, (u, t, q) in enumerate(maps.bundled):
+        value = pyo.value(model.b[r])
+        if value > best[u] and start[int(d.utilities["host_index"].iloc[u])] == t:
+            best[u], modes[u] = value, ("bundled", t)
+    for r, (u, t) in enumerate(maps.separate):
+        value = pyo.value(model.v[r])
+        if value > best[u] + 1e-9:
+            best[u], modes[u] = value, ("separate", t)
+    for k, u in enumerate(maps.later):
+        if pyo.value(model.later[k]) > best[u] + 1e-9:
+            best[u], modes[u] = pyo.value(model.later[k]), ("later", d.horizon)
+    return start, modes
+
+
+def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]]) -> Solution:
+    """The schedule, per-period figures, cables and layers of a plan, evaluated from the data."""
+    p = params
+    H = d.horizon
+    labels = d.periods
+    works = d.works
+    duration = works["duration"].to_numpy(int)
+    terms = evaluate(d, params, start, modes)
+    in_works = active_matrix(d, start)
+    growth = growth_of(d, params)
+    imp = d.traffic
+    util = d.utilities
+    bundled_of: dict[int, list[str]] = {}
+    for u, (mode, _) in enumerate(modes):
+        if mode == "bundled":
+            bundled_of.setdefault(int(util["host_index"].iloc[u]), []).append(str(util["id"].iloc[u]))
+    scheduled = start >= 0
+    schedule = pd.DataFrame({
+        "id": works["id"].to_numpy(), "kind": works["kind"].to_numpy(), "name": works["name"].to_numpy(),
+        "district": works["district"].to_numpy(),
+        "start": np.where(scheduled, labels[np.maximum(start, 0)], None),
+        "end": np.where(scheduled, labels[np.minimum(np.maximum(start, 0) + duration - 1, H - 1)], None),
+        "latest": [labels[t] if d.due[a] else None for a, t in enumerate(d.latest)],
+        "due": d.due,
+        "cost": works["cost"].to_numpy(float), "length_m": works["length_m"].to_numpy(float),
+        "vehicle_hours_per_period": imp.vehicle_hours, "cables_bundled": [" ".join(bundled_of.get(a, [])) for a in range(d.n)],
+    })
+    schedule["slack_periods"] = [int(d.latest[a] - start[a]) if scheduled[a] and d.due[a] else None for a in range(d.n)]
+    past = d.due & ~scheduled
+    # per period indicators (interactions included in vehicle-hours)
+    rows = []
+    cost_rate = works["cost"].to_numpy(float) / duration
+    length_rate = works["length_m"].to_numpy(float) / duration
+    kind = works["kind"].astype(str).to_numpy()
+    inter = d.interactions
+    for tau in range(H):
+        act = in_works[:, tau]
+        vh = float((imp.vehicle_hours * act).sum())
+        vkm = float((imp.vehicle_km * act).sum())
+        air = float((imp.air * act).sum())
+        for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
+            if act[int(a)] and act[int(b)]:
+                vh += inter["d_hindrance"].iloc[k]
+                vkm += inter["d_vkm"].iloc[k]
+                air += inter["d_air"].iloc[k]
+        for u, (mode, t) in enumerate(modes):
+            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
+                host = int(util["host_index"].iloc[u])
+                vh += imp.vehicle_hours[host]
+                vkm += imp.vehicle_km[host]
+                air += imp.air[host]
+        g = growth[tau]
+        rows.append({
+            "period": int(labels[tau]), "works_active": int(act.sum()),
+            "bridges_started": int(((start == tau) & (kind == "bridge")).sum()),
+            "quays_started": int(((start == tau) & (kind == "quay")).sum()),
+            "km_renewed": float((length_rate * act).sum() / 1000.0),
+            "budget_used": float((cost_rate * act).sum()), "budget": float(d.budget[tau]),
+            "crews_used": float((works["crews"].to_numpy(float) * act).sum()), "crews": float(d.crews[tau]),
+            "extra_vehicle_hours": vh * g, "extra_vehicle_km": vkm * g,
+            "nox_kg": vkm * g * p["nox_g_per_vkm"] / 1000.0, "co2_t": vkm * g * p["co2_g_per_vkm"] / 1e6,
+            "air_weighted": air * g,
+            "cables_bundled": sum(1 for m_, t in modes if m_ == "bundled" and t == tau),
+            "cables_separate": sum(1 for m_, t in modes if m_ == "separate" and t == tau),
+            "past_safe_life": int((past & (d.latest <= tau)).sum()),
+        })
+    periods = pd.DataFrame(rows)
+    utilities = pd.DataFrame({
+        "id": util["id"].to_numpy() if len(util) else [], "host": util["host"].to_numpy() if len(util) else [],
+        "system": util["system"].to_numpy() if len(util) else [],
+        "mode": [m_ for m_, _ in modes], "period": [labels[t] if t < H else None for _, t in modes],
+    })
+    n_bundled = sum(1 for m_, _ in modes if m_ == "bundled")
+    summary: dict[str, Any] = {
+        "objectives": terms,
+        "works_scheduled": int(scheduled.sum()), "works_due": int(d.due.sum()),
+        "bridges_scheduled": int((scheduled & (kind == "bridge")).sum()),
+        "km_renewed": float(works["length_m"].to_numpy(float)[scheduled].sum() / 1000.0),
+        "past_safe_life": int(past.sum()),
+        "extra_vehicle_hours": float(periods["extra_vehicle_hours"].sum()),
+        "nox_kg": float(periods["nox_kg"].sum()), "co2_t": float(periods["co2_t"].sum()),
+        "cables_bundled": n_bundled, "cables": len(util),
+        "budget_used": float(periods["budget_used"].sum()), "budget": float(d.budget.sum()),
+    }
+    headline = [
+        ("works scheduled", f"{summary['works_scheduled']:,} of {d.n:,} ({summary['bridges_scheduled']} bridges, "
+                            f"{summary['km_renewed']:.1f} km of quay); all {summary['works_due']:,} due"),
+        ("past safe life", "none") if past.sum() == 0 else
+        ("past safe life", f"{int(past.sum())} WORKS PAST THEIR SAFE LIFE", "bold red"),
+        ("budget used", f"{summary['budget_used']:,.0f} of {summary['budget']:,.0f}"),
+        ("extra vehicle-hours", f"{summary['extra_vehicle_hours']:,.0f} ({summary['nox_kg']:,.0f} kg NOx, "
+                                f"{summary['co2_t']:,.0f} t CO2)"),
+        ("cables and pipes", f"{n_bundled:,} of {len(util):,} moved in the same works"),
+        ("risk cost", f"{terms['risk']:,.0f}"),
+    ]
+    tables = {"schedule": schedule, "periods": periods, "utilities": utilities}
+    layers = _layers(d, schedule, in_works)
+    return Solution(tables=tables, layers=layers, summary=summary, headline=headline, objective=weighted_sum(OBJECTIVES, params, terms))
+
+
+def _layers(d: QuayData, schedule: pd.DataFrame, in_works: np.ndarray) -> dict[str, Any]:
+    geometry = d.geometry
+    if geometry is None:
+        return {}
+    import geopandas as gpd
+
+    layers = {"schedule": gpd.GeoDataFrame(schedule, geometry=geometry, crs=geometry.crs)}
+    for tau, label in enumerate(d.periods):
+        act = in_works[:, tau]
+        if act.any():
+            layers[f"period_{label}"] = gpd.GeoDataFrame(schedule[act].reset_index(drop=True),
+                                                         geometry=geometry[act].reset_index(drop=True), crs=geometry.crs)
+    return layers
+
+
+def scenario(d: QuayData, result: Any) -> Any:
+    """The schedule per period for the cascade checker: works out while renewed; cables
+    and pipes out while replaced (with their host when bundled, on their own otherwise)."""
+    from optimise.cascade import Change, Scenario
+
+    vs = d.vital
+    labels = [int(x) for x in d.periods]
+    if vs is None:
+        return Scenario("renewal schedule", [], labels)
+    known = set(vs.assets["id"])
+    changes = []
+    schedule = result.tables["schedule"]
+    for row in schedule.itertuples(index=False):
+        if row.start is not None and not pd.isna(row.start) and row.id in known:
+            changes.append(Change(row.id, "outage", 1.0, (int(row.start), int(row.end)),
+                                  cause=f"renewal of {row.id} ({row.kind})"))
+    util = d.utilities
+    end_of = dict(zip(schedule["id"], schedule["end"]))
+    for u, row in enumerate(result.tables["utilities"].itertuples(index=False)):
+        asset = util["asset"].iloc[u] if "asset" in util.columns else None
+        if not isinstance(asset, str) or asset not in known or row.mode == "later":
+            continue
+        if row.mode == "bundled":
+            changes.append(Change(asset, "outage", 1.0, (int(row.period), int(end_of[row.host])),
+                                  cause=f"{row.id} moved with the works on {row.host}"))
+        else:
+            du = int(util["duration"].iloc[u])
+            end = labels[min(labels.index(int(row.period)) + du - 1, len(labels) - 1)]
+            changes.append(Change(asset, "outage", 1.0, (int(row.period), end),
+                                  cause=f"{row.id} replaced on its own (closes {row.host} again)"))
+    return Scenario("renewal schedule", changes, labels)
