@@ -69,6 +69,11 @@ Settings = Annotated[Optional[list[str]], typer.Option(
                   "(demand.residents=\"*1.2\", 'sites.forbidden={Z0012=true}'); repeatable.")]
 
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
+Threads = Annotated[Optional[int], typer.Option("--threads", help="Threads for HiGHS.")]
+Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed for HiGHS.")]
+
+
 def _overrides(settings: list[str] | None, **short: Any) -> dict[str, Any]:
     """``--set`` pairs, and short forms such as ``--p N`` (same as ``--set p=N``)."""
     from optimise.variants import parse_setting
@@ -87,10 +92,10 @@ def solve(
     p: Annotated[Optional[int], typer.Option("--p", help="Short for --set p=N (number of sites to open).")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after this many seconds; the best plan found is reported with its gap.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative optimality gap at which to stop (0 = prove optimality).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="Threads for HiGHS.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed for HiGHS.")] = None,
+    threads: Threads = None,
+    seed: Seed = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for summary.json, tables and layers (written atomically).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    json_out: JsonFlag = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log on stderr.")] = False,
     n_alternatives: Annotated[Optional[int], typer.Option("--alternatives", help="Also find K plans, each as different as possible from those before, within --within percent of the optimum.")] = None,
     within: Annotated[float, typer.Option("--within", help="Slack for --alternatives, in percent of the optimum.")] = 5.0,
@@ -134,10 +139,10 @@ def pareto(
     settings: Settings = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve; a point stopped early is reported with its gap.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative optimality gap per solve (0 = prove optimality).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="Threads for HiGHS.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed for HiGHS.")] = None,
+    threads: Threads = None,
+    seed: Seed = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for pareto.csv, pareto.png and summary.json (written atomically).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """Trace the Pareto front between two objectives (epsilon-constraint method)."""
     from optimise.io import check_output_folder
@@ -170,7 +175,7 @@ def validate(
     path: Annotated[Path, typer.Argument(help="Instance folder, instance.toml, or benchmark file (with --format).")],
     fmt: Format = None,
     settings: Settings = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """Check an instance (files, columns, values, references) without solving it."""
     from optimise.run import load_case
@@ -194,7 +199,7 @@ def impact(
     path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml with assets (and dependencies) layers.")],
     scenario: Annotated[Optional[Path], typer.Option("--scenario", "-s", help="Scenario file (TOML or CSV); none: today's state.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the report, flag map and tables (written atomically).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    json_out: JsonFlag = False,
     resilience: Annotated[bool, typer.Option("--resilience/--no-resilience", help="Also compute N-1 redundancy.")] = True,
 ) -> None:
     """Evaluate a scenario on the vital systems: indicators, cascade flags with reasons, N-1."""

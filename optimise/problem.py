@@ -217,6 +217,19 @@ class Problem(ABC):
     #: The checked parameters of the instance (set by the problem's constructor).
     params: dict[str, Any]
 
+    def __init__(self, data: Any, **params: Any) -> None:
+        """A problem of ``data`` (the problem's own validated tables) and its parameters,
+        checked against :attr:`parameters`; then :meth:`check` looks for what cannot work."""
+        from optimise.parameters import check_parameters
+
+        self.data = data
+        self.params = check_parameters(self.parameters, params, file="parameters")
+        self.check()
+
+    def check(self) -> None:
+        """Refuse data that cannot have a plan, with a message naming file, field and row
+        (``optimise.errors.InfeasibleInput``), before any model is built. Default: nothing."""
+
     @classmethod
     @abstractmethod
     def from_instance(cls, instance: Instance) -> "Problem":

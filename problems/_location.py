@@ -300,10 +300,7 @@ class LocationProblem(Problem):
                   ("points_served", "points"), ("utilisation", "utilisation")),
         sort="demand_served", title="open sites", percent=("utilisation",)),)
 
-    def __init__(self, data: LocationData, **params: Any) -> None:
-        self.data = data
-        self.params = check_parameters(self.parameters, params, file="parameters")
-        self.check()
+    data: LocationData
 
     def size_text(self) -> str:
         return f"{self.data.n_demand} demand points, {self.data.n_sites} sites"

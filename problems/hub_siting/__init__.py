@@ -71,7 +71,7 @@ import pyomo.environ as pyo
 
 from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.instance import Instance
-from optimise.parameters import Parameter, check_parameters
+from optimise.parameters import Parameter
 from optimise.problem import Listing, ObjectiveTerm, Problem, Solution
 from optimise.schema import TableSchema
 from optimise.solver import SolverOutcome
@@ -106,10 +106,7 @@ class HubSiting(Problem):
                 flag_by="asset", limit=15),
     )
 
-    def __init__(self, data: HubData, **params: Any) -> None:
-        self.data = data
-        self.params = check_parameters(self.parameters, params, file="parameters")
-        self.check()
+    data: HubData
 
     def size_text(self) -> str:
         return f"{self.data.n_demand} demand points, {self.data.n_sites} sites"

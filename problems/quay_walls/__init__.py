@@ -105,11 +105,7 @@ class QuayWalls(Problem):
                     ("extra_vehicle_hours", "extra veh-h"), ("nox_kg", "NOx kg"), ("past_safe_life", "past life")),
         sort="period", ascending=True),)
 
-    def __init__(self, data: QuayData, **params: Any) -> None:
-        from optimise.parameters import check_parameters
-
-        self.data = data
-        self.params = check_parameters(self.parameters, params, file="parameters")
+    data: QuayData
 
     @classmethod
     def from_instance(cls, instance: Instance) -> "QuayWalls":
