@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import CONSOLE_SCRIPT
 
-PLUGIN = Path(__file__).resolve().parent / "plugin"
+PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
 INSTANCE = PLUGIN / "instance"
 
 

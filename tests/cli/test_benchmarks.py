@@ -49,7 +49,7 @@ def _run_benchmark(script: str, *args: str) -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "benchmarks" / script), *args], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

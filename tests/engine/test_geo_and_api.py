@@ -138,7 +138,7 @@ def test_instance_reference_is_up_to_date() -> None:
 
     from optimise.reference import describe_markdown, vital_markdown
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "instances.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "instances.md").read_text()
     for name in problem_names():
         assert describe_markdown(get_problem(name)) in doc, f"docs/instances.md is stale for {name}"
     assert vital_markdown() in doc, "docs/instances.md is stale: run docs/update_reference.py"

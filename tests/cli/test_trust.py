@@ -16,7 +16,7 @@ from optimise.registry import get_problem, problem_names
 from optimise.solver import SolveOptions
 from problems.hub_siting import HubSiting
 from tests.conftest import DATA, run_cli
-from tests.test_quay_walls import tiny
+from tests.problems.test_quay_walls import tiny
 
 SMALL_HUBS = DATA / "small-hubs"
 
@@ -42,7 +42,7 @@ def test_infeasible_schedule_is_explained() -> None:
     p = tiny()
     works = p.data.works.copy()
     works.loc[works["id"].isin(["W5", "W6"]), "latest"] = 2027
-    from tests.test_quay_walls import street_network
+    from tests.problems.test_quay_walls import street_network
     from problems.quay_walls import QuayWalls
 
     periods = pd.DataFrame({"period": [2027, 2028, 2029], "budget": [20.0, 20.0, 20.0], "crews": [5, 5, 5]})
