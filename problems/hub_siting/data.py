@@ -109,23 +109,49 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
     if both.any():
         r = int(np.flatnonzero(both)[0]) + 1
         raise InputError("a site cannot be both fixed and forbidden", file=labels["sites"], field="forbidden", row=r)
-    conflicts = None
-    if "conflicts" in tables:
-        c = tables["conflicts"]
-        geom = c.geometry if c.geometry.crs is not None else c.geometry.set_crs(target_crs)
-        bad = (~geom.is_valid).to_numpy() | geom.is_empty.to_numpy()
-        if bad.any():
-            r = int(np.flatnonzero(bad)[0]) + 1
-            raise InputError("invalid or empty geometry", file=labels["conflicts"], field="geometry", row=r)
-        conflicts = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=geom.to_crs(d_points.crs).to_numpy(),
-                                     crs=d_points.crs)
-    demand_ids = demand["id"].to_numpy()
-    site_ids = sites["id"].to_numpy()
+    conflicts = _conflicts(tables, labels, target_crs, d_points.crs)
     residents = demand["residents"].to_numpy(float)
-    users = residents + params["job_weight"] * demand["jobs"].to_numpy(float)
     cars = demand["cars"].to_numpy(float)
-    cars = np.where(np.isnan(cars), residents * params["cars_per_resident"], cars)
-    # walking distances: the walking table, or straight line x detour factor within reach
+    pairs, metres = _walking_pairs(tables, labels, params, d_points, s_points)
+    xs, ys = _acceptance_curve(tables.get("acceptance"), labels.get("acceptance", "acceptance"))
+    assets = sites["asset"].to_numpy(dtype=object)
+    named = np.array([a is not None and not (isinstance(a, float) and math.isnan(a)) and a != "" for a in assets])
+    grid_assets, grid_share, headroom = _grid(assets, named, vital, params, labels["sites"])
+    names = sites["name"].fillna("").astype(str).to_numpy() if "name" in sites.columns else np.full(len(sites), "")
+    return HubData(
+        demand_ids=demand["id"].to_numpy(), users=residents + params["job_weight"] * demand["jobs"].to_numpy(float),
+        cars=np.where(np.isnan(cars), residents * params["cars_per_resident"], cars),
+        site_ids=sites["id"].to_numpy(), site_names=names,
+        fixed=sites["fixed"].to_numpy(bool), cost_factor=sites["cost_factor"].to_numpy(float),
+        site_asset=np.where(named, assets, None), sizes=sizes,
+        allowed=_allowed_classes(sites, s_points.reset_index(drop=True), sizes, conflicts),
+        pairs=pairs, walk_m=metres, acceptance=np.interp(metres, xs, ys),
+        grid_assets=grid_assets, grid_share=grid_share, grid_headroom=headroom,
+        demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
+        conflicts=conflicts, vital=vital, labels=labels,
+    )
+
+
+def _conflicts(tables: dict[str, pd.DataFrame], labels: dict[str, str], target_crs: Any,
+               crs: Any) -> gpd.GeoDataFrame | None:
+    """The areas other systems claim, valid and in the demand points' CRS."""
+    if "conflicts" not in tables:
+        return None
+    c = tables["conflicts"]
+    geom = c.geometry if c.geometry.crs is not None else c.geometry.set_crs(target_crs)
+    bad = (~geom.is_valid).to_numpy() | geom.is_empty.to_numpy()
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0]) + 1
+        raise InputError("invalid or empty geometry", file=labels["conflicts"], field="geometry", row=r)
+    return gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=geom.to_crs(crs).to_numpy(), crs=crs)
+
+
+def _walking_pairs(tables: dict[str, pd.DataFrame], labels: dict[str, str], params: dict[str, Any],
+                   d_points: gpd.GeoSeries, s_points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """P and d_ij: the (point, site) pairs within the maximum walk, from the walking table or
+    as the straight line x detour factor, sorted by point then site."""
+    demand_ids, sites = tables["demand"]["id"].to_numpy(), tables["sites"]
+    site_ids = sites["id"].to_numpy()
     max_walk = params["max_walk_m"]
     if "walking" in tables:
         w = tables["walking"]
@@ -148,28 +174,26 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
         pi = np.repeat(np.arange(len(a)), [len(n) for n in near])
         pj = np.concatenate([np.asarray(n, dtype=int) for n in near]) if len(pi) else np.zeros(0, dtype=int)
         metres = np.hypot(*(a[pi] - b[pj]).T) * params["detour_factor"]
-    forbidden = sites["forbidden"].to_numpy(bool)
-    keep = (metres <= max_walk + 1e-9) & ~forbidden[pj]
+    keep = (metres <= max_walk + 1e-9) & ~sites["forbidden"].to_numpy(bool)[pj]
     order = np.lexsort((pj[keep], pi[keep]))
-    pairs = np.column_stack([pi[keep], pj[keep]])[order].astype(int)
-    metres = metres[keep][order]
-    xs, ys = _acceptance_curve(tables.get("acceptance"), labels.get("acceptance", "acceptance"))
-    acceptance = np.interp(metres, xs, ys)
-    allowed = _allowed_classes(sites, s_points.reset_index(drop=True), sizes, conflicts)
-    # grid: the assets a site's load reaches, and their headroom
-    assets = sites["asset"].to_numpy(dtype=object)
-    named = np.array([a is not None and not (isinstance(a, float) and math.isnan(a)) and a != "" for a in assets])
+    return np.column_stack([pi[keep], pj[keep]])[order].astype(int), metres[keep][order]
+
+
+def _grid(assets: np.ndarray, named: np.ndarray, vital: VitalSystems | None, params: dict[str, Any],
+          label: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The capacity-limited assets the sites' load reaches (σ_ja along the supply
+    dependencies) and their headroom u_max cap_a − load_a."""
     grid_assets: list[int] = []
-    share_rows: list[dict[int, float]] = [{} for _ in range(len(sites))]
+    share_rows: list[dict[int, float]] = [{} for _ in range(len(assets))]
     if named.any():
         if vital is None:
             r = int(np.flatnonzero(named)[0]) + 1
             raise InputError("the site names a grid asset but the instance has no assets layer "
-                             "(add assets = \"FILE\" under [data])", file=labels["sites"], field="asset", row=r)
+                             "(add assets = \"FILE\" under [data])", file=label, field="asset", row=r)
         by_asset: dict[str, dict[int, float]] = {}  # sites often share a feeder: trace each once
         for j in np.flatnonzero(named):
             if assets[j] not in by_asset:
-                by_asset[assets[j]] = load_shares(vital, assets[j], file=labels["sites"], field="asset", row=int(j) + 1)
+                by_asset[assets[j]] = load_shares(vital, assets[j], file=label, field="asset", row=int(j) + 1)
             share_rows[j] = by_asset[assets[j]]
         cap = vital.assets["capacity"].to_numpy(float)
         reached = sorted({a for row in share_rows for a in row if np.isfinite(cap[a])})
@@ -178,26 +202,15 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
             if units[a] not in ("MW", ""):
                 j = next(j for j, row in enumerate(share_rows) if a in row)
                 raise InputError(f"asset {vital.assets['id'].iloc[a]!r} has its capacity in {units[a]!r}; "
-                                 "hub charging load is in MW", file=labels["sites"], field="asset", row=j + 1)
+                                 "hub charging load is in MW", file=label, field="asset", row=j + 1)
         grid_assets = reached
-    grid_share = np.zeros((len(sites), len(grid_assets)))
+    grid_share = np.zeros((len(assets), len(grid_assets)))
     column = {a: g for g, a in enumerate(grid_assets)}
     for j, row in enumerate(share_rows):
         for a, s in row.items():
             if a in column:
                 grid_share[j, column[a]] = s
-    if grid_assets:
-        va = vital.assets.iloc[grid_assets]
-        headroom = params["max_utilisation"] * va["capacity"].to_numpy(float) - va["load"].to_numpy(float)
-    else:
-        headroom = np.zeros(0)
-    names = sites["name"].fillna("").astype(str).to_numpy() if "name" in sites.columns else np.full(len(sites), "")
-    return HubData(
-        demand_ids=demand_ids, users=users, cars=cars, site_ids=site_ids, site_names=names,
-        fixed=sites["fixed"].to_numpy(bool), cost_factor=sites["cost_factor"].to_numpy(float),
-        site_asset=np.where(named, assets, None), sizes=sizes, allowed=allowed, pairs=pairs, walk_m=metres,
-        acceptance=acceptance, grid_assets=grid_assets, grid_share=grid_share, grid_headroom=headroom,
-        demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
-        conflicts=conflicts, vital=vital, labels=labels,
-    )
-
+    if not grid_assets:
+        return grid_assets, grid_share, np.zeros(0)
+    va = vital.assets.iloc[grid_assets]
+    return grid_assets, grid_share, params["max_utilisation"] * va["capacity"].to_numpy(float) - va["load"].to_numpy(float)

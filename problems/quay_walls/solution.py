@@ -90,14 +90,13 @@ def read_plan(d: QuayData, model: pyo.ConcreteModel) -> tuple[np.ndarray, list[t
 
 def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]]) -> Solution:
     """The schedule, per-period figures, cables and layers of a plan, evaluated from the data."""
-    p = params
     H = d.horizon
     labels = d.periods
     works = d.works
     duration = works["duration"].to_numpy(int)
+    kind = works["kind"].astype(str).to_numpy()
     terms = evaluate(d, params, start, modes)
     in_works = active_matrix(d, start)
-    growth = growth_of(d, params)
     imp = d.traffic
     util = d.utilities
     bundled_of: dict[int, list[str]] = {}
@@ -117,44 +116,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     })
     schedule["slack_periods"] = [int(d.latest[a] - start[a]) if scheduled[a] and d.due[a] else None for a in range(d.n)]
     past = d.due & ~scheduled
-    # per period indicators (interactions included in vehicle-hours)
-    rows = []
-    cost_rate = works["cost"].to_numpy(float) / duration
-    length_rate = works["length_m"].to_numpy(float) / duration
-    kind = works["kind"].astype(str).to_numpy()
-    inter = d.interactions
-    for tau in range(H):
-        act = in_works[:, tau]
-        vh = float((imp.vehicle_hours * act).sum())
-        vkm = float((imp.vehicle_km * act).sum())
-        air = float((imp.air * act).sum())
-        for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
-            if act[int(a)] and act[int(b)]:
-                vh += inter["d_hindrance"].iloc[k]
-                vkm += inter["d_vkm"].iloc[k]
-                air += inter["d_air"].iloc[k]
-        for u, (mode, t) in enumerate(modes):
-            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
-                host = int(util["host_index"].iloc[u])
-                vh += imp.vehicle_hours[host]
-                vkm += imp.vehicle_km[host]
-                air += imp.air[host]
-        g = growth[tau]
-        rows.append({
-            "period": int(labels[tau]), "works_active": int(act.sum()),
-            "bridges_started": int(((start == tau) & (kind == "bridge")).sum()),
-            "quays_started": int(((start == tau) & (kind == "quay")).sum()),
-            "km_renewed": float((length_rate * act).sum() / 1000.0),
-            "budget_used": float((cost_rate * act).sum()), "budget": float(d.budget[tau]),
-            "crews_used": float((works["crews"].to_numpy(float) * act).sum()), "crews": float(d.crews[tau]),
-            "extra_vehicle_hours": vh * g, "extra_vehicle_km": vkm * g,
-            "nox_kg": vkm * g * p["nox_g_per_vkm"] / 1000.0, "co2_t": vkm * g * p["co2_g_per_vkm"] / 1e6,
-            "air_weighted": air * g,
-            "cables_bundled": sum(1 for m_, t in modes if m_ == "bundled" and t == tau),
-            "cables_separate": sum(1 for m_, t in modes if m_ == "separate" and t == tau),
-            "past_safe_life": int((past & (d.latest <= tau)).sum()),
-        })
-    periods = pd.DataFrame(rows)
+    periods = _periods_table(d, params, start, modes, in_works)
     utilities = pd.DataFrame({
         "id": util["id"].to_numpy() if len(util) else [], "host": util["host"].to_numpy() if len(util) else [],
         "system": util["system"].to_numpy() if len(util) else [],
@@ -234,3 +196,50 @@ def scenario(d: QuayData, result: Any) -> Any:
             changes.append(Change(asset, "outage", 1.0, (int(row.period), end),
                                   cause=f"{row.id} replaced on its own (closes {row.host} again)"))
     return Scenario("renewal schedule", changes, labels)
+
+
+def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]],
+                   in_works: np.ndarray) -> pd.DataFrame:
+    """Per period: works, renewals, budget and crews used, extra traffic (interactions and
+    separate cable works included), NOx and CO2, cables, works past their safe life."""
+    p, H, labels, works, util, imp = params, d.horizon, d.periods, d.works, d.utilities, d.traffic
+    duration = works["duration"].to_numpy(int)
+    growth = growth_of(d, params)
+    past = d.due & ~(start >= 0)
+    rows = []
+    cost_rate = works["cost"].to_numpy(float) / duration
+    length_rate = works["length_m"].to_numpy(float) / duration
+    kind = works["kind"].astype(str).to_numpy()
+    inter = d.interactions
+    for tau in range(H):
+        act = in_works[:, tau]
+        vh = float((imp.vehicle_hours * act).sum())
+        vkm = float((imp.vehicle_km * act).sum())
+        air = float((imp.air * act).sum())
+        for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
+            if act[int(a)] and act[int(b)]:
+                vh += inter["d_hindrance"].iloc[k]
+                vkm += inter["d_vkm"].iloc[k]
+                air += inter["d_air"].iloc[k]
+        for u, (mode, t) in enumerate(modes):
+            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
+                host = int(util["host_index"].iloc[u])
+                vh += imp.vehicle_hours[host]
+                vkm += imp.vehicle_km[host]
+                air += imp.air[host]
+        g = growth[tau]
+        rows.append({
+            "period": int(labels[tau]), "works_active": int(act.sum()),
+            "bridges_started": int(((start == tau) & (kind == "bridge")).sum()),
+            "quays_started": int(((start == tau) & (kind == "quay")).sum()),
+            "km_renewed": float((length_rate * act).sum() / 1000.0),
+            "budget_used": float((cost_rate * act).sum()), "budget": float(d.budget[tau]),
+            "crews_used": float((works["crews"].to_numpy(float) * act).sum()), "crews": float(d.crews[tau]),
+            "extra_vehicle_hours": vh * g, "extra_vehicle_km": vkm * g,
+            "nox_kg": vkm * g * p["nox_g_per_vkm"] / 1000.0, "co2_t": vkm * g * p["co2_g_per_vkm"] / 1e6,
+            "air_weighted": air * g,
+            "cables_bundled": sum(1 for m_, t in modes if m_ == "bundled" and t == tau),
+            "cables_separate": sum(1 for m_, t in modes if m_ == "separate" and t == tau),
+            "past_safe_life": int((past & (d.latest <= tau)).sum()),
+        })
+    return pd.DataFrame(rows)
