@@ -52,8 +52,20 @@ def _rows(model: pyo.ConcreteModel, families: tuple[str, ...]) -> list[Any]:
     return out
 
 
+#: Longest an explanation solve (the elastic model of an infeasible plan) may take.
+EXPLANATION_SECONDS = 60.0
+
+
+def explanation_options(options: SolveOptions | None) -> SolveOptions:
+    """Options for an explanation solve: the user's, with at most EXPLANATION_SECONDS."""
+    options = options or SolveOptions()
+    limit = min(options.time_limit or EXPLANATION_SECONDS, EXPLANATION_SECONDS)
+    return SolveOptions(time_limit=limit, gap=0.0, threads=options.threads, seed=options.seed)
+
+
 def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit: int = 12) -> list[Break]:
-    """The rules that conflict, from the least-violation (elastic) version of the model."""
+    """The rules that conflict, from the least-violation (elastic) version of the model,
+    solved with the user's options capped at EXPLANATION_SECONDS."""
     families = tuple(problem.elastic)
     if not families:
         return []
@@ -88,7 +100,7 @@ def explain_infeasible(problem: Any, options: SolveOptions | None = None, limit:
         penalty += [weight / scale, weight / scale]
     model.elastic_objective = pyo.Objective(
         expr=sum(p * model.elastic_slack[i] for i, p in enumerate(penalty)), sense=pyo.minimize)
-    outcome = solve_model(model, options or SolveOptions(time_limit=60))
+    outcome = solve_model(model, explanation_options(options))
     if not outcome.has_solution:
         return []
     breaks = []

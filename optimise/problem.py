@@ -256,11 +256,15 @@ class Problem(ABC):
         return None
 
     def scenario(self, result: "Result") -> Any:
-        """The plan as a scenario for the cascade checker (changes to the vital systems).
-        The default is no change: the check then reports today's state."""
-        from optimise.cascade import Scenario
+        """The plan as an ``optimise.cascade.Scenario`` for the cascade checker (changes to
+        the vital systems), or None (the default) for no change: the check then reports
+        today's state."""
+        return None
 
-        return Scenario(f"{self.name} plan", [])
+    def terms(self, model: pyo.ConcreteModel) -> Any:
+        """The objective terms of a built model, by the names in :attr:`objectives` (a Pyomo
+        Expression indexed by name). The default reads ``model.terms``."""
+        return model.terms
 
     def size_text(self) -> str:
         """The instance's size in words (for ``optimise validate``); problems override it."""
@@ -337,10 +341,12 @@ class Problem(ABC):
 
     def solve_built(self, model: pyo.ConcreteModel, options: SolveOptions, *, started: float | None = None,
                     build_seconds: float = 0.0, instance: str | None = None, warm_start: bool = False,
-                    as_built: bool = False) -> "Result":
+                    as_built: bool = False, own_objective: bool = True) -> "Result":
         """Solve a model made by :meth:`build` (possibly changed since: the engine adds
         trade-off rows to it) and extract the plan. ``as_built``: the model is unchanged
-        since :meth:`build`, so the problem's :meth:`starting_plan` is feasible for it."""
+        since :meth:`build`, so the problem's :meth:`starting_plan` is feasible for it.
+        ``own_objective``: the model optimises the problem's own objective, so the plan's
+        evaluated value replaces the solver's (False when a trade-off put another in its place)."""
         start = time.perf_counter() if started is None else started
         separator = self.separator(model)
         if separator is None:
@@ -355,7 +361,7 @@ class Problem(ABC):
 
             outcome = solve_with_cuts(model, separator, options)
         solution = self.extract(model, outcome) if outcome.has_solution else Solution()
-        if solution.objective is not None and model.component("tradeoff_objective") is None:
+        if solution.objective is not None and own_objective:
             reconcile(outcome, solution.objective, maximize=_is_max(model))
         end = time.perf_counter()
         return Result(

@@ -25,10 +25,6 @@ from optimise.instance import Instance
 from optimise.problem import Problem, Result
 from optimise.solver import SolveOptions
 
-#: Longest an explanation solve (the elastic model of an infeasible plan) may take.
-EXPLANATION_SECONDS = 60.0
-
-
 def _silent(_: str) -> None:
     return None
 
@@ -140,19 +136,14 @@ class Run:
         return write_no_plan(out, self.summary())
 
 
-def explanation_options(options: SolveOptions) -> SolveOptions:
-    """Options for an explanation solve: the user's, with at most EXPLANATION_SECONDS."""
-    limit = min(options.time_limit or EXPLANATION_SECONDS, EXPLANATION_SECONDS)
-    return SolveOptions(time_limit=limit, gap=0.0, threads=options.threads, seed=options.seed)
-
-
 def cascade_check(case: Case, result: Result) -> tuple[Any, dict[str, Any]]:
     """The cascade check of a plan (the problem's scenario on the vital systems): the impact
     and its ``indicators`` and ``flags`` for the summary."""
+    from optimise.cascade import Scenario
     from optimise.indicators import run_impact, thresholds
 
-    impact, summary, _ = run_impact(case.vital, case.problem.scenario(result), thresholds(case.instance),
-                                    resilience=False)
+    scenario = case.problem.scenario(result) or Scenario(f"{case.problem.name} plan", [])
+    impact, summary, _ = run_impact(case.vital, scenario, thresholds(case.instance), resilience=False)
     return impact, {k: summary[k] for k in ("indicators", "flags")}
 
 
@@ -172,7 +163,7 @@ def solve_case(case: Case, options: SolveOptions, ask: Ask = Ask(), say: Callabl
         from optimise.explain import explain_infeasible
 
         say("no plan exists; looking for the rules that conflict …")
-        run.why = [b.text for b in explain_infeasible(problem, explanation_options(options))]
+        run.why = [b.text for b in explain_infeasible(problem, options)]
     if case.vital is not None and run.has_solution:
         run.impact, run.cascade = cascade_check(case, run.result)
     return run

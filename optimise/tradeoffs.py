@@ -97,13 +97,13 @@ def _augmented(problem: Problem, model: pyo.ConcreteModel, first: str, second: s
     """f_first + delta f_second, with f_second's sign following f_first's sense."""
     terms = problem.objectives
     sign = 1.0 if terms[first].maximize == terms[second].maximize else -1.0
-    return model.terms[first] + sign * delta * model.terms[second]
+    return problem.terms(model)[first] + sign * delta * problem.terms(model)[second]
 
 
 def _solve_point(problem: Problem, model: pyo.ConcreteModel, options: SolveOptions, first: str, second: str,
                  delta: float) -> Result:
     _set_objective(model, _augmented(problem, model, first, second, delta), problem.objectives[first].maximize)
-    return problem.solve_built(model, options)
+    return problem.solve_built(model, options, own_objective=False)
 
 
 def _dominates(a: pd.Series, b: pd.Series, x: str, y: str, max_x: bool, max_y: bool) -> bool:
@@ -147,7 +147,7 @@ def pareto_front(problem: Problem, x: str, y: str, points: int, options: SolveOp
     start = time.perf_counter()
     model = problem.build()
     _require_single_model(problem, model, "a Pareto front")
-    scale_x, scale_y = _scale(model.terms[x].expr), _scale(model.terms[y].expr)
+    scale_x, scale_y = _scale(problem.terms(model)[x].expr), _scale(problem.terms(model)[y].expr)
     best_x = _solve_point(problem, model, options, x, y, 1e-4 * scale_x / scale_y)
     best_y = _solve_point(problem, model, options, y, x, 1e-4 * scale_y / scale_x)
     if not (best_x.has_solution and best_y.has_solution):
@@ -161,7 +161,7 @@ def pareto_front(problem: Problem, x: str, y: str, points: int, options: SolveOp
     if y_range > 0:
         delta = 1e-3 * max(x_range, 1e-9) / y_range
         for eps in np.linspace(y_lo, y_hi, points)[1:-1]:
-            _bound_term(model, "tradeoff_eps", model.terms[y], float(eps), terms[y].maximize)
+            _bound_term(model, "tradeoff_eps", problem.terms(model)[y], float(eps), terms[y].maximize)
             result = _solve_point(problem, model, options, x, y, delta)
             if result.has_solution:
                 results.append(result)

@@ -9,7 +9,8 @@ from rich.console import Console
 from optimise import console
 from optimise.errors import InputError
 from optimise.problem import Listing
-from optimise.run import EXPLANATION_SECONDS, Ask, explanation_options, load_case, solve_case
+from optimise.explain import EXPLANATION_SECONDS, explanation_options
+from optimise.run import Ask, load_case, solve_case
 from optimise.solver import SolveOptions
 from tests.conftest import DATA
 

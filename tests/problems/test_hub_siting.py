@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linprog
-from shapely import box
 
 from optimise.solver import SolveOptions
 from optimise.tradeoffs import alternatives, pareto_front
