@@ -51,6 +51,9 @@ class Job:
     time_limit: float | None
     gap: float | None
     seed: int
+    #: What the result depends on besides the variant: the instance's files and the options.
+    #: A finished variant whose fingerprint differs is run again.
+    fingerprint: str = ""
 
 
 def _flat(summary: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +90,12 @@ def prepare_batch(path: Path, variants_file: Path, time_limit: float | None, gap
     from optimise.registry import get_problem
     from optimise.variants import apply_variant, read_variants, schema_columns
 
+    from optimise.solver import SolveOptions
+
+    try:  # options out of range are refused here, not recorded as a failure per variant
+        SolveOptions(time_limit=time_limit, gap=gap or 0.0, seed=seed)
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(exc), field="--time-limit" if "time" in str(exc) else "--gap") from None
     instance = load_instance(path)
     if not instance.problem:
         raise InputError("names no problem", file=str(instance.toml_file), field="problem")
@@ -95,8 +104,24 @@ def prepare_batch(path: Path, variants_file: Path, time_limit: float | None, gap
     for v in variants:
         apply_variant(load_instance(path), v, label=str(variants_file), parameters=set(problem_cls.parameters),
                       columns=schema_columns(problem_cls))
-    jobs = [Job(str(instance.toml_file.resolve()), str(variants_file), v, time_limit, gap, seed) for v in variants]
+    fingerprint = _fingerprint(instance, time_limit, gap, seed)
+    jobs = [Job(str(instance.toml_file.resolve()), str(variants_file), v, time_limit, gap, seed, fingerprint)
+            for v in variants]
     return instance, variants, jobs
+
+
+def _fingerprint(instance: Any, time_limit: float | None, gap: float | None, seed: int) -> str:
+    """A hash of the instance's files (instance.toml and every data file) and the options."""
+    import hashlib
+
+    digest = hashlib.sha1(json.dumps([time_limit, gap, seed]).encode())
+    for path in [instance.toml_file] + [instance.path(key) for key in sorted(instance.data)]:
+        digest.update(str(path.name).encode())
+        if path.is_file():
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:12]
 
 
 def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
@@ -107,7 +132,7 @@ def run_variant(job: Job) -> tuple[dict[str, Any], bytes]:
     from optimise.variants import apply_variant, schema_columns
 
     start = time.perf_counter()
-    row: dict[str, Any] = {"variant": job.variant.name, "key": job.variant.key}
+    row: dict[str, Any] = {"variant": job.variant.name, "key": job.variant.key, "fingerprint": job.fingerprint}
     row.update({f"set {k}": (json.dumps(v) if isinstance(v, dict) else v) for k, v in job.variant.overrides.items()})
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "result"
@@ -154,13 +179,22 @@ def unpack(target: Path, packed: bytes) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def done_rows(out: Path, variants: list[Variant]) -> dict[str, dict[str, Any]]:
-    """Rows of the variants that already have a complete folder, by variant key."""
+def done_rows(out: Path, variants: list[Variant], fingerprint: str | None = None) -> dict[str, dict[str, Any]]:
+    """Rows of the variants that already have a complete folder, by variant key. A folder
+    whose record is damaged, belongs to another variant, or was made from other inputs
+    (``fingerprint``: the instance's files and the options) does not count: it is run again."""
     rows = {}
     for v in variants:
         record = out / "variants" / v.folder / RECORD
-        if record.exists():
-            rows[v.key] = json.loads(record.read_text(encoding="utf-8"))
+        try:
+            row = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
+        except (OSError, ValueError):
+            row = None
+        if not isinstance(row, dict) or row.get("key") != v.key:
+            continue
+        if fingerprint is not None and row.get("fingerprint") != fingerprint:
+            continue
+        rows[v.key] = row
     return rows
 
 
@@ -193,14 +227,81 @@ def cluster_client(scheduler: str | None, workers: int | None) -> tuple[Any, Any
     from distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            return Client(scheduler, timeout="10s"), None
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler ({exc})", field="--scheduler") from None
+        _check_scheduler_address(scheduler)
+        return _connect(scheduler, CONNECT_SECONDS), None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=40)
     return Client(cluster), cluster
+
+
+#: How long a Dask scheduler may take to answer before the batch gives up (exit 2).
+CONNECT_SECONDS = 10.0
+
+
+def _connect(address: str, seconds: float) -> Any:
+    """A client of the scheduler at ``address``, or a clean error within ``seconds``. A
+    server that is not a Dask scheduler can keep Dask's handshake waiting past its own
+    timeout (an HTTP server waits for a line that never comes), so the handshake runs in a
+    daemon thread with a deadline of its own."""
+    import threading
+
+    from distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = Client(address, timeout=f"{seconds}s")
+        except BaseException as exc:  # noqa: BLE001 - reported to the user below
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True, name="optimise-connect")
+    thread.start()
+    thread.join(seconds + 5.0)
+    if thread.is_alive():
+        raise InputError(f"no Dask scheduler answered at {address} within {seconds:g} s", field="--scheduler")
+    if "error" in box:
+        exc = box["error"]
+        raise InputError(f"cannot reach a Dask scheduler at {address} ({type(exc).__name__}: {exc})",
+                         field="--scheduler") from None
+    return box["client"]
+
+
+def _check_scheduler_address(address: str) -> None:
+    """A Dask scheduler address (tcp://host:port or tls://host:port) whose port answers like
+    a Dask scheduler. A Dask scheduler greets a new connection with a binary frame whose
+    first eight bytes are its (small) length; a server that greets with anything else (text,
+    a huge "length") is refused here, before Dask would read its greeting as a frame length
+    and try to allocate exabytes. A silent server is left to the handshake's deadline."""
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
+        raise InputError(f"expected tcp://HOST:PORT, found {address!r}", field="--scheduler")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        raise InputError(f"expected tcp://HOST:PORT (a port number), found {address!r}", field="--scheduler")
+    if parts.scheme == "tls":
+        return
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=5) as sock:
+            sock.settimeout(3.0)
+            try:
+                greeting = sock.recv(8)
+            except (TimeoutError, socket.timeout):
+                return
+    except OSError as exc:
+        raise InputError(f"cannot reach a Dask scheduler at {address} ({exc.strerror or exc})",
+                         field="--scheduler") from None
+    if len(greeting) == 8 and struct.unpack("<Q", greeting)[0] < (1 << 26):
+        return
+    raise InputError(f"{address} is not a Dask scheduler (it greets with {greeting!r})", field="--scheduler")
 
 
 def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler: str | None = None,
@@ -211,7 +312,7 @@ def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler:
     from distributed import as_completed
 
     (out / "variants").mkdir(parents=True, exist_ok=True)
-    rows = done_rows(out, variants)
+    rows = done_rows(out, variants, jobs[0].fingerprint if jobs else None)
     pending = [j for j in jobs if j.variant.key not in rows]
     failed = sum(1 for r in rows.values() if r.get("status") == "failed")
     if progress:

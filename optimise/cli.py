@@ -147,7 +147,7 @@ def pareto(
     """Trace the Pareto front between two objectives (epsilon-constraint method)."""
     from optimise.io import check_output_folder
     from optimise.run import load_case, plan_flags
-    from optimise.tradeoffs import check_front, front_summary, pareto_front
+    from optimise.tradeoffs import NoFront, check_front, front_summary, pareto_front
 
     if out is not None:
         check_output_folder(out)
@@ -155,8 +155,16 @@ def pareto(
     check_front(case.problem, x, y, points)
     options = case.options(time_limit=time_limit, gap=gap, threads=threads, seed=seed)
     console.err.print(console.text(f"tracing {x} against {y} on {case.label} ({points} points) …"))
-    front = pareto_front(case.problem, x, y, points, options,
-                         describe=(lambda result: plan_flags(case, result)) if case.vital is not None else None)
+    try:
+        front = pareto_front(case.problem, x, y, points, options,
+                             describe=(lambda result: plan_flags(case, result)) if case.vital is not None else None)
+    except NoFront as exc:
+        if json_out:
+            sys.stdout.write(to_json({"problem": case.problem.name, "instance": case.label, "status": "no_solution",
+                                      "reason": str(exc)}, indent=None) + "\n")
+        else:
+            console.out.print(f"[red]no front:[/] {console.text(exc)}", soft_wrap=True)
+        raise typer.Exit(EXIT_NO_SOLUTION) from None
     summary = front_summary(front, case.problem, case.label)
     if out is not None:
         from optimise.outputs import write_front
@@ -252,11 +260,16 @@ def batch(
         raise InputError("must be at least 1", field="--workers")
     instance, variants, jobs = prepare_batch(path, variants_file, time_limit, gap, seed)
     out = out or Path(f"batch-{instance.folder.name}")
-    if out.exists() and any(out.iterdir()) and not (out / "variants").exists():
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "variants").exists())):
         raise InputError("the folder exists and is not a batch folder; choose another --out", file=str(out))
+    if not out.exists():
+        from optimise.io import check_output_folder
+
+        check_output_folder(out)  # can it be made at all (not under a file, not in /proc …)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("left"), TimeRemainingColumn())
-    pending = len(variants) - len(done_rows(out, variants)) if (out / "variants").exists() else len(variants)
+    done = done_rows(out, variants, jobs[0].fingerprint if jobs else None) if (out / "variants").exists() else {}
+    pending = len(variants) - len(done)
     client = cluster = None
     if pending:  # connect first: an unreachable scheduler is one clean line, before any progress bar
         client, cluster = cluster_client(scheduler, workers)
@@ -302,7 +315,11 @@ def compare(
     table_path = folder / "results.parquet"
     if not table_path.exists():
         raise InputError("not a batch folder (no results.parquet)", file=str(folder))
-    table = pd.read_parquet(table_path)
+    try:
+        table = pd.read_parquet(table_path)
+    except Exception as exc:  # noqa: BLE001 - a damaged file is the folder's fault, not a bug
+        raise InputError(f"cannot read the batch table ({type(exc).__name__}); run the batch again to rebuild it",
+                         file=str(table_path)) from None
     console.print_compare(table)
     from optimise.plots import compare_plot
 

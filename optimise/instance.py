@@ -103,6 +103,11 @@ def load_instance(path: str | Path) -> Instance:
     bad = sorted(set(solver) - SOLVER_KEYS)
     if bad:
         raise InputError(f"unknown solver option (known: {', '.join(sorted(SOLVER_KEYS))})", file=label, field=f"solver.{bad[0]}")
+    for key, value in solver.items():
+        whole = key in ("threads", "seed")
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+            raise InputError(f"expected a {'whole number' if whole else 'number'}, found {value!r}", file=label,
+                             field=f"solver.{key}")
     cascade = raw.get("cascade", {})
     bad = sorted(set(cascade) - CASCADE_KEYS)
     if bad:

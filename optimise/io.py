@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 import uuid
 import warnings
@@ -41,6 +42,8 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         raise InputError("file not found", file=label)
     if path.is_dir():
         raise InputError("expected a file, found a folder", file=label)
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise InputError("not a regular file (a pipe, device or socket cannot be read as a table)", file=label)
     try:
         if suffix in (".csv", ".tsv"):
             with warnings.catch_warnings():
@@ -52,7 +55,9 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return gpd.read_file(path, engine="pyogrio")
+            table = gpd.read_file(path, engine="pyogrio")
+        _check_coordinates(table, label)
+        return table
     except UnicodeDecodeError as exc:
         raise InputError(f"file is not UTF-8 text (byte {exc.start})", file=label) from None
     except pd.errors.EmptyDataError:
@@ -65,17 +70,37 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         raise InputError(f"cannot read the file: {_first_line(exc)}", file=label) from None
 
 
+def _check_coordinates(table: Any, label: str) -> None:
+    """Longitude and latitude that are not: a GeoJSON without a ``crs`` member means WGS84,
+    so RD New coordinates (x ~ 120,000) in one would be projected to infinity and every
+    area in it would vanish from the plan."""
+    crs = getattr(table, "crs", None)
+    if crs is None or not crs.is_geographic or len(table) == 0:
+        return
+    bounds = table.geometry.total_bounds
+    if not (abs(bounds[[0, 2]]) <= 180).all() or not (abs(bounds[[1, 3]]) <= 90).all():
+        raise InputError(f"the coordinates (x up to {max(abs(bounds[0]), abs(bounds[2])):,.0f}) are not longitude and "
+                         f"latitude, but the file says {crs.name}; a GeoJSON without a crs member means WGS84: "
+                         "add the crs (e.g. EPSG:28992) or convert the file", file=label, field="geometry")
+
+
 def read_toml(path: Path, allowed: set[str]) -> dict[str, Any]:
     """Read a TOML file safely (data, never code); unknown top-level keys are errors."""
     import tomllib
 
     label = str(path)
+    if not path.is_file():
+        raise InputError("expected a TOML file" + (", found a folder" if path.is_dir() else ""), file=label)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError("file is not UTF-8 text", file=label) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=label) from None
+    except RecursionError:
+        raise InputError("not valid here: the TOML nests too deeply", file=label) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=label) from None
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise InputError(f"unknown key (known: {', '.join(sorted(allowed))})", file=label, field=unknown[0])
@@ -119,8 +144,27 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: such figures (an empty mean, an asset without capacity)
+    are written as null."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_finite(v) for v in value.tolist()]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        return None
+    return value
+
+
 def to_json(data: Any, indent: int | None = 2) -> str:
-    return json.dumps(data, indent=indent, default=_json_default, allow_nan=False)
+    """``data`` as JSON; NaN and infinity become null (see :func:`_finite`)."""
+    return json.dumps(_finite(data), indent=indent, default=_json_default, allow_nan=False)
 
 
 @contextmanager
@@ -147,16 +191,71 @@ MARKER = "summary.json"
 
 
 def check_output_folder(out: Path) -> None:
-    """Refuse to replace a folder that is not one of ours: nothing the user gave is lost."""
-    if out.exists():
-        if not out.is_dir():
-            raise InputError("output path exists and is not a folder", file=str(out))
-        if any(out.iterdir()) and not (out / MARKER).exists():
+    """Refuse, before any work, an output folder that cannot be written or that holds
+    anything this program did not write there: nothing the user gave is lost.
+
+    A folder may be replaced only when it is empty or holds exactly the files an earlier
+    run listed in its ``summary.json``."""
+    target = Path(os.path.abspath(out))
+    if target == Path.cwd() or target in Path.cwd().parents or target.parent == target:
+        raise InputError("the output folder would replace the current folder or one above it; name a new folder",
+                         file=str(out))
+    if target.exists() and not target.is_dir():
+        raise InputError("output path exists and is not a folder", file=str(out))
+    if target.exists():
+        foreign = _foreign_files(target)
+        if foreign:
             raise InputError(
-                f"output folder is not empty and holds no {MARKER} from an earlier run; "
-                "choose a new or empty folder so that nothing of yours is overwritten",
-                file=str(out),
-            )
+                f"output folder holds {foreign[0]!r}, which no earlier run of optimise wrote there; "
+                "choose a new or empty folder so that nothing of yours is overwritten", file=str(out))
+    _check_writable(target, str(out))
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """The entries of ``folder`` that its summary.json does not list (all of them without one)."""
+    names = sorted(p.name for p in folder.iterdir())
+    if not names:
+        return []
+    listed: set[str] = set()
+    marker = folder / MARKER
+    if marker.is_file():
+        try:
+            listed = set(json.loads(marker.read_text(encoding="utf-8")).get("files", [])) | {MARKER}
+        except (OSError, ValueError, AttributeError):
+            listed = set()
+    return [name for name in names if name not in listed]
+
+
+def _check_writable(target: Path, label: str) -> None:
+    """The nearest existing folder above ``target`` must be a folder we can create in."""
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot create the output folder: {parent} is not a folder", file=label)
+    try:
+        probe = Path(tempfile.mkdtemp(prefix=".optimise-probe.", dir=parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder in {parent}: {exc.strerror or exc}", file=label) from None
+
+
+def _stale_siblings(out: Path) -> None:
+    """Remove the temporary folders a killed earlier run left beside ``out``."""
+    for path in out.parent.glob(f".{out.name}.*.tmp"):
+        pid = path.name[len(out.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 @contextmanager
@@ -168,7 +267,11 @@ def atomic_folder(out: Path) -> Iterator[Path]:
     """
     check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    _stale_siblings(out)
+    tmp = out.parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.mkdir()  # the user's umask applies, as for any folder they make
+    if out.is_dir():
+        os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))  # a replaced folder keeps its permissions
     try:
         yield tmp
         if out.exists():

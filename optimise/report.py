@@ -17,8 +17,8 @@ from optimise.plots import FLAG_COLOURS
 def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:
     """The impact folder: tables, a flag map (PNG) and a Markdown report, atomically."""
     with atomic_folder(out) as tmp:
-        write_impact_files(tmp, impact, summary, resilience_table)
-        (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
+        files = write_impact_files(tmp, impact, summary, resilience_table)
+        (tmp / MARKER).write_text(to_json({**summary, "files": sorted(files + [MARKER])}) + "\n", encoding="utf-8")
 
 
 

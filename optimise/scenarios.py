@@ -88,21 +88,47 @@ def read_scenario(path: Path) -> Scenario:
     for k, row in enumerate(table.itertuples(index=False), start=1):
         if row.kind not in ("outage", "capacity", "load"):
             raise InputError(f"unknown change kind {row.kind!r} (outage, capacity, load)", file=label, field="kind", row=k)
-        start, end = _period(row.start), _period(row.end)
+        start, end = _period(row.start, label, k), _period(row.end, label, k)
         span = None if start is None and end is None else (start if start is not None else end, end if end is not None else start)
+        if span is not None and span[0] > span[1]:
+            raise InputError(f"the periods run backwards ({span[0]} to {span[1]})", file=label, field="periods", row=k)
+        if row.kind == "outage" and not 0 <= float(row.value) <= 1:
+            raise InputError(f"an outage is a share between 0 and 1 (1 = fully out), found {row.value:g}",
+                             file=label, field="value", row=k)
         changes.append(Change(row.asset, row.kind, float(row.value), span, row.cause or ""))
     if periods is None:
-        bounds = sorted({p for c in changes if c.periods for p in range(c.periods[0], c.periods[1] + 1)})
-        periods = bounds or [0]
+        spans = [c.periods for c in changes if c.periods]
+        if spans and max(b for _, b in spans) - min(a for a, _ in spans) >= MAX_PERIODS:
+            raise InputError(f"the changes span {max(b for _, b in spans) - min(a for a, _ in spans) + 1:,} periods "
+                             f"(at most {MAX_PERIODS:,}); is a period mistyped?", file=label, field="start/end")
+        periods = sorted({p for a, b in spans for p in range(a, b + 1)}) or [0]
+    else:
+        _check_periods(periods, changes, label)
     return Scenario(name, changes, list(periods))
 
 
+#: The most periods a scenario may have (a mistyped year must not allocate gigabytes).
+MAX_PERIODS = 1000
 
-def _period(value: Any) -> int | None:
+
+def _check_periods(periods: list[int], changes: list[Change], label: str) -> None:
+    """The scenario's periods increase, are not too many, and every change falls inside them."""
+    if len(periods) > MAX_PERIODS:
+        raise InputError(f"{len(periods):,} periods (at most {MAX_PERIODS:,})", file=label, field="periods")
+    if any(b <= a for a, b in zip(periods, periods[1:])):
+        raise InputError("the periods must increase (each once)", file=label, field="periods")
+    for k, change in enumerate(changes, start=1):
+        if change.periods and (change.periods[1] < periods[0] or change.periods[0] > periods[-1]):
+            raise InputError(f"the change's periods {change.periods[0]}–{change.periods[1]} fall outside the "
+                             f"scenario's {periods[0]}–{periods[-1]}", file=label, field="change.periods", row=k)
+
+
+
+def _period(value: Any, label: str, row: int) -> int | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if value != int(value):
-        raise InputError(f"a period is a whole number, found {value!r}", field="start/end")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or value != int(value):
+        raise InputError(f"a period is a whole number, found {value!r}", file=label, field="start/end", row=row)
     return int(value)
 
 

@@ -179,6 +179,27 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
 
+def _check_near_misses(columns: pd.Index, schema: TableSchema, file: str) -> None:
+    """An extra column that is a known column cut short (a Shapefile keeps 10 characters of a
+    name) or misspelt, while the known one is absent, would be ignored and its default used:
+    refuse it instead of computing with the wrong values."""
+    import difflib
+
+    known = [c.name for c in schema.columns]
+    missing = [name for name in known if name not in columns]
+    for name in columns:
+        if name in known or name == "geometry":
+            continue
+        cut = [m for m in missing if len(name) >= 8 and m.startswith(name) and len(m) > len(name)]
+        if cut:
+            raise InputError(f"column {name!r} looks like {cut[0]!r} cut short (a Shapefile keeps 10 characters of "
+                             "a name); rename it, or use GeoPackage or GeoJSON", file=file, field=name)
+        close = difflib.get_close_matches(name.lower(), missing, n=1, cutoff=0.85)
+        if close:
+            raise InputError(f"unknown column {name!r}: did you mean {close[0]!r}? (as it is, {close[0]!r} "
+                             "would take its default)", file=file, field=name)
+
+
 def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataFrame:
     """Check ``df`` against ``schema`` and return a copy with clean types and defaults.
 
@@ -191,6 +212,7 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
     dupes = out.columns[out.columns.duplicated()].tolist()
     if dupes:
         raise InputError("column appears twice", file=file, field=dupes[0])
+    _check_near_misses(out.columns, schema, file)
     for col in schema.columns:
         if col.name not in out.columns:
             if col.required:

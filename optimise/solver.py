@@ -11,6 +11,7 @@ results from the model as usual.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -24,6 +25,11 @@ import highspy
 
 #: Status words, in the order a reader should trust them.
 STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "no_solution")
+
+#: The most threads HiGHS may be asked for: four per core (HiGHS aborts on absurd counts).
+MAX_THREADS = 4 * (os.cpu_count() or 1)
+#: The longest time limit accepted (a week).
+MAX_SECONDS = 7 * 24 * 3600.0
 
 #: A MIP counts as proven optimal only when the remaining relative gap is below this.
 PROVEN_GAP = 1e-9
@@ -49,8 +55,10 @@ class SolveOptions:
             raise ValueError("time limit must be positive")
         if not (0 <= self.gap < 1):
             raise ValueError("gap must be in [0, 1)")
-        if self.threads is not None and self.threads < 1:
-            raise ValueError("threads must be at least 1")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be between 1 and {MAX_THREADS} (this machine has {os.cpu_count()} cores)")
+        if self.time_limit is not None and self.time_limit > MAX_SECONDS:
+            raise ValueError(f"time limit must be at most {MAX_SECONDS:,.0f} s (a week)")
 
     def with_overrides(self, **values: Any) -> "SolveOptions":
         """These options with each value given that is not None put in their place: the one

@@ -40,7 +40,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
-from optimise.errors import InputError
+from optimise.errors import InfeasibleInput, InputError
 from optimise.problem import Problem, Result
 from optimise.solver import SolveOptions
 
@@ -75,6 +75,10 @@ def _bound_term(model: pyo.ConcreteModel, name: str, expr: Any, value: float, ma
 
 
 # --- Pareto front ---------------------------------------------------------------------
+
+
+class NoFront(Exception):
+    """No plan was found in time for an end point of the front: not a user mistake (exit 1)."""
 
 
 @dataclass
@@ -126,13 +130,18 @@ def check_front(problem: Problem, x: str, y: str, points: int) -> None:
             raise InputError(f"unknown objective {name!r} (known: {known})", field=label)
     if x == y:
         raise InputError("choose two different objectives", field="--y")
-    if points < 2:
-        raise InputError("a front needs at least 2 points", field="--points")
+    if not 2 <= points <= 100:
+        raise InputError("a front has between 2 and 100 points (each is a solve of its own)", field="--points")
+
+
+#: The most alternatives one run may look for (each is a MILP solve).
+MAX_ALTERNATIVES = 20
 
 
 def check_alternatives(k: int, within: float) -> None:
-    if k < 1:
-        raise InputError("ask for at least 1 alternative", field="--alternatives")
+    if not 1 <= k <= MAX_ALTERNATIVES:
+        raise InputError(f"ask for between 1 and {MAX_ALTERNATIVES} alternatives (each is a solve of its own)",
+                         field="--alternatives")
     if not (0 <= within < 10):
         raise InputError("--within is a percentage between 0 and 1000", field="--within")
 
@@ -152,7 +161,11 @@ def pareto_front(problem: Problem, x: str, y: str, points: int, options: SolveOp
     best_y = _solve_point(problem, model, options, y, x, 1e-4 * scale_y / scale_x)
     if not (best_x.has_solution and best_y.has_solution):
         failed = best_x if not best_x.has_solution else best_y
-        raise InputError(f"no plan found for the end points of the front (status {failed.status})", field="--x")
+        if failed.status == "infeasible":
+            raise InfeasibleInput("no plan exists for this instance (solve it for the rules that conflict)",
+                                  field="instance")
+        raise NoFront(f"no plan found for the end points of the front ({failed.status}: {failed.termination}); "
+                      "allow more time with --time-limit")
     results = [best_x, best_y]
     at_best_x, at_best_y = best_x.solution.summary["objectives"], best_y.solution.summary["objectives"]
     y_lo, y_hi = at_best_x[y], at_best_y[y]  # y where x is best (y at its worst), y at its best

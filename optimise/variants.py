@@ -52,7 +52,9 @@ class Variant:
 
     @property
     def key(self) -> str:
-        text = json.dumps(self.overrides, sort_keys=True, default=str)
+        """The variant's identity: its name and its overrides (two variants differing only in
+        their names are two variants)."""
+        text = json.dumps([self.name, self.overrides], sort_keys=True, default=str)
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
     @property

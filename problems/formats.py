@@ -58,6 +58,18 @@ class _Tokens:
         return int(value)
 
 
+#: The largest cost matrix a benchmark file may ask for (cells; 8 bytes each): 2 x 10^8 is
+#: 1.6 GB, ten times the largest city instance.
+MAX_CELLS = 200_000_000
+
+
+def _check_size(t: "_Tokens", rows: int, columns: int, what: str) -> None:
+    """Refuse a header that asks for more memory than is sane, before allocating it."""
+    if rows * columns > MAX_CELLS:
+        raise InputError(f"the header asks for {rows:,} x {columns:,} {what} ({rows * columns * 8 / 2**30:,.1f} GiB); "
+                         f"at most {MAX_CELLS:,} cells", file=t.label, field="header")
+
+
 def _is_number(token: str) -> bool:
     try:
         float(token)
@@ -71,6 +83,7 @@ def read_orlib_pmed(path: Path, **params: Any) -> PMedian:
     counts). Costs are all-pairs shortest paths; every vertex is a customer and a site."""
     t = _Tokens(path)
     n, m, p = t.count("n"), t.count("edges"), t.count("p")
+    _check_size(t, n, n, "distances")
     edges = t.take(3 * m, "edges").reshape(m, 3)
     ends = edges[:, :2].astype(int) - 1
     if (ends < 0).any() or (ends >= n).any():
@@ -96,6 +109,7 @@ def read_orlib_cap(path: Path, **params: Any) -> CFLP:
     costs of serving all of its demand from each warehouse."""
     t = _Tokens(path)
     m, n = t.count("warehouses"), t.count("customers")
+    _check_size(t, n, m, "costs")
     sites = t.take(2 * m, "warehouses").reshape(m, 2)
     demand = np.empty(n)
     total = np.empty((n, m))
@@ -110,6 +124,7 @@ def read_holmberg(path: Path, **params: Any) -> SSCFLP:
     serving all of customer i from facility j."""
     t = _Tokens(path)
     m, n = t.count("facilities"), t.count("customers")
+    _check_size(t, n, m, "costs")
     capacity = t.take(m, "capacities")
     fixed_cost = t.take(m, "fixed costs")
     demand = t.take(n, "demands")

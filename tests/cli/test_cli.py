@@ -48,7 +48,7 @@ def test_out_folder_of_the_user_is_not_overwritten(cli, small_instance: Path, tm
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("precious")
-    assert_clean_error(cli("solve", small_instance, "--out", mine), "not empty")
+    assert_clean_error(cli("solve", small_instance, "--out", mine), "notes.txt", "nothing of yours")
     assert (mine / "notes.txt").read_text() == "precious"
 
 
