@@ -4,7 +4,7 @@ a TOML or CSV file and checked against the assets.
 Scenario file (TOML)::
 
     name = "Hemweg substation out for two years"
-    periods = [2027, 2028, 2029]     # optional; default [0]
+    periods = [2027, 2028, 2029]     # optional; default: the periods the changes span, else [0]
 
     [[change]]
     asset = "SUB-HEMWEG"
@@ -75,8 +75,9 @@ def read_scenario(path: Path) -> Scenario:
             "cause": [r.get("cause", "") for r in rows],
         })
         name = str(raw.get("name", path.stem))
-        periods = raw.get("periods", [0])
-        if not isinstance(periods, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in periods) or not periods:
+        periods = raw.get("periods")  # none given: the periods the changes span, as for CSV
+        if periods is not None and (not isinstance(periods, list) or not periods
+                                    or not all(isinstance(p, int) and not isinstance(p, bool) for p in periods)):
             raise InputError("expected a list of whole numbers", file=label, field="periods")
     else:
         table = read_table(path, label)
