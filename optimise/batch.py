@@ -28,9 +28,10 @@ import tarfile
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -306,9 +307,38 @@ def _check_scheduler_address(address: str) -> None:
 
 def run_batch(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler: str | None = None,
               workers: int | None = None, progress: Callable[[int, int, int, int], None] | None = None,
-              client: Any = None) -> pd.DataFrame:
+              client: Any = None, lock: bool = True) -> pd.DataFrame:
     """Run the jobs not done yet; write each result as it arrives; return the table.
-    ``client``: a Dask client to use (else one is made, and closed at the end)."""
+    ``client``: a Dask client to use (else one is made, and closed at the end). ``lock``:
+    take the folder's lock (False when the caller holds it, see :func:`only_batch_in`)."""
+    if not lock:
+        return _run_pending(jobs, out, variants, scheduler=scheduler, workers=workers, progress=progress,
+                            client=client)
+    with only_batch_in(out):
+        return _run_pending(jobs, out, variants, scheduler=scheduler, workers=workers, progress=progress,
+                            client=client)
+
+
+@contextmanager
+def only_batch_in(out: Path) -> Iterator[None]:
+    """One batch at a time in a folder: a second one started on it stops at once (exit 2)
+    instead of both writing the same table. The lock is the operating system's, so a killed
+    batch leaves none behind."""
+    import fcntl
+
+    (out / "variants").mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InputError("another batch is running in this folder; wait for it or choose another --out",
+                             file=str(out)) from None
+        yield
+
+
+def _run_pending(jobs: list[Job], out: Path, variants: list[Variant], *, scheduler: str | None,
+                 workers: int | None, progress: Callable[[int, int, int, int], None] | None,
+                 client: Any) -> pd.DataFrame:
     from distributed import as_completed
 
     (out / "variants").mkdir(parents=True, exist_ok=True)

@@ -252,9 +252,7 @@ def batch(
     json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout: the combined table.")] = False,
 ) -> None:
     """Run planning variants in parallel on Dask: a result folder per variant and one table."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    from optimise.batch import cluster_client, done_rows, prepare_batch, run_batch
+    from optimise.batch import only_batch_in, prepare_batch
 
     if workers is not None and workers < 1:
         raise InputError("must be at least 1", field="--workers")
@@ -266,6 +264,26 @@ def batch(
         from optimise.io import check_output_folder
 
         check_output_folder(out)  # can it be made at all (not under a file, not in /proc …)
+    with only_batch_in(out):  # a second batch on this folder stops here, before any cluster starts
+        table = _run_with_progress(jobs, out, variants, scheduler, workers)
+    failed = int((table.get("status") == "failed").sum()) if "status" in table else 0
+    if json_out:
+        import json
+
+        rows = json.loads(table.to_json(orient="records")) if len(table) else []  # NaN becomes null
+        sys.stdout.write(to_json({"folder": str(out), "variants": len(table), "failed": failed, "rows": rows},
+                                 indent=None) + "\n")
+        return
+    console.out.print(console.text(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet"))
+    console.print_compare(table)
+
+
+def _run_with_progress(jobs: list[Any], out: Path, variants: list[Any], scheduler: str | None,
+                       workers: int | None) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from optimise.batch import cluster_client, done_rows, run_batch
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("left"), TimeRemainingColumn())
     done = done_rows(out, variants, jobs[0].fingerprint if jobs else None) if (out / "variants").exists() else {}
@@ -280,7 +298,7 @@ def batch(
             bar.update(task, completed=done, description=f"done {done} · running {running} · failed {failed}")
 
         try:
-            table = run_batch(jobs, out, variants, progress=report, client=client)
+            table = run_batch(jobs, out, variants, progress=report, client=client, lock=False)
         except KeyboardInterrupt:
             console.err.print(console.text(
                 f"interrupted; run the same command to resume (finished variants are kept in {out}/)"))
@@ -290,16 +308,7 @@ def batch(
                 client.close()
             if cluster is not None:
                 cluster.close()
-    failed = int((table.get("status") == "failed").sum()) if "status" in table else 0
-    if json_out:
-        import json
-
-        rows = json.loads(table.to_json(orient="records")) if len(table) else []  # NaN becomes null
-        sys.stdout.write(to_json({"folder": str(out), "variants": len(table), "failed": failed, "rows": rows},
-                                 indent=None) + "\n")
-        return
-    console.out.print(console.text(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet"))
-    console.print_compare(table)
+    return table
 
 
 @app.command()

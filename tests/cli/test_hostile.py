@@ -347,3 +347,17 @@ def test_scenario_values_out_of_range(tmp_path: Path, change: str, top: str, nee
     scenario = tmp_path / "s.toml"
     scenario.write_text(f'name = "x"\n{top}[[change]]\n{change}')
     assert_clean_error(run_cli("impact", VITAL, "--scenario", scenario), needle, "s.toml")
+
+
+def test_a_second_batch_on_the_same_folder_stops_at_once(tmp_path: Path) -> None:
+    import fcntl
+
+    variants = tmp_path / "v.toml"
+    variants.write_text("[grid]\nbudget = [500000]\n")
+    out = tmp_path / "b"
+    (out / "variants").mkdir(parents=True)
+    with open(out / ".lock", "w") as held:  # as a running batch holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = run_cli("batch", HUBS, variants, "--out", out, "--workers", "1")
+    assert_clean_error(run, "another batch is running")
+    assert run_cli("batch", HUBS, variants, "--out", out, "--workers", "1").code == 0  # once it is gone
