@@ -261,6 +261,16 @@ class Problem(ABC):
         today's state."""
         return None
 
+    def check_plan(self, solution: Solution) -> list[str]:
+        """The rules the plan breaks, each in planning terms ("the budget of 2027 is exceeded by
+        3,000,000"); empty when it keeps them all.
+
+        A second statement of the problem's rules, written from the instance's data and the
+        plan's own tables, never from the model: the engine runs it after every solve, and a
+        plan the solver returned that breaks a rule is a fault (exit 3), never reported as a
+        plan. Default: no rules declared."""
+        return []
+
     def terms(self, model: pyo.ConcreteModel) -> Any:
         """The objective terms of a built model, by the names in :attr:`objectives` (a Pyomo
         Expression indexed by name). The default reads ``model.terms``."""
@@ -361,6 +371,10 @@ class Problem(ABC):
 
             outcome = solve_with_cuts(model, separator, options)
         solution = self.extract(model, outcome) if outcome.has_solution else Solution()
+        breaks = self.check_plan(solution) if outcome.has_solution else []
+        if breaks:
+            more = f" (and {len(breaks) - 1} more)" if len(breaks) > 1 else ""
+            raise SolverFault(f"the plan the solver returned breaks a rule of {self.name}: {breaks[0]}{more}")
         if solution.objective is not None and own_objective:
             reconcile(outcome, solution.objective, maximize=_is_max(model))
         end = time.perf_counter()

@@ -305,6 +305,47 @@ class LocationProblem(Problem):
     def size_text(self) -> str:
         return f"{self.data.n_demand} demand points, {self.data.n_sites} sites"
 
+    #: How many sites a plan opens: "p" (exactly the parameter p), "at most p", or "" (free).
+    site_count: ClassVar[str] = ""
+    #: Every demand point is served in full (False: a point may stay unserved).
+    serves_all: ClassVar[bool] = True
+    #: Served only within the parameter ``service_radius``.
+    within_radius: ClassVar[bool] = False
+
+    def check_plan(self, solution: Solution) -> list[str]:
+        """The location rules, from the data and the plan's sites and assignment tables:
+        forbidden sites closed, existing sites open, the number of sites, service only from
+        open sites (within the radius where there is one), every point served in full where
+        the problem says so, capacities, one site per point where single-sourced."""
+        d, tol = self.data, 1e-6
+        sites, assignment = solution.tables["sites"], solution.tables["assignment"]
+        is_open = sites["open"].to_numpy(bool)
+        ids = d.site_ids
+        breaks = [f"site {ids[j]} is forbidden but open" for j in np.flatnonzero(is_open & d.forbidden)]
+        breaks += [f"existing site {ids[j]} is closed" for j in np.flatnonzero(~is_open & d.fixed)]
+        n_open, p = int(is_open.sum()), self.params.get("p")
+        if self.site_count == "p" and n_open != p or self.site_count == "at most p" and n_open > p:
+            breaks.append(f"{n_open} sites open where p = {p}")
+        demand = pd.Index(d.demand_ids).get_indexer(assignment["demand_id"])
+        site = pd.Index(ids).get_indexer(assignment["site_id"])
+        share = assignment["share"].to_numpy(float)
+        breaks += [f"point {d.demand_ids[i]} is served by closed site {ids[j]}"
+                   for i, j in zip(demand, site) if not is_open[j]][:5]
+        if self.within_radius:
+            far = d.distance[demand, site] > self.params["service_radius"] * (1 + tol)
+            breaks += [f"point {d.demand_ids[i]} is served by {ids[j]} beyond the service radius"
+                       for i, j in zip(demand[far], site[far])][:5]
+        served = np.bincount(demand, share, minlength=d.n_demand)
+        over = served > 1 + tol
+        short = served < 1 - tol if self.serves_all else np.zeros(d.n_demand, dtype=bool)
+        breaks += [f"point {d.demand_ids[i]} is served {served[i]:.4g} times" for i in np.flatnonzero(over | short)][:5]
+        if self.needs_capacity and d.capacity is not None:
+            load = np.bincount(site, d.weights[demand] * share, minlength=d.n_sites)
+            full = load > d.capacity * (1 + tol) + tol
+            breaks += [f"site {ids[j]} serves {load[j]:,.6g} over its capacity {d.capacity[j]:,.6g}"
+                       for j in np.flatnonzero(full)][:5]
+        return breaks
+
     # --- constructors (spopt-style) -----------------------------------------------------
 
     @classmethod

@@ -151,3 +151,9 @@ class SSCFLP(CFLP):
     name: ClassVar[str] = "sscflp"
     title: ClassVar[str] = "single-source capacitated facility location"
     single_source = True
+
+    def check_plan(self, solution: Solution) -> list[str]:
+        """The location rules, and each point served by one site alone."""
+        assignment = solution.tables["assignment"]
+        split = assignment.loc[assignment["share"] < 1 - 1e-6, "demand_id"].unique().tolist()
+        return super().check_plan(solution) + [f"point {i} is split over sites" for i in split[:5]]

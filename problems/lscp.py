@@ -28,6 +28,7 @@ from problems._location import METRIC, LocationProblem
 
 
 class LSCP(LocationProblem):
+    within_radius = True
     name: ClassVar[str] = "lscp"
     title: ClassVar[str] = "set covering: fewest (cheapest) sites that cover every point"
     parameters: ClassVar[dict[str, Parameter]] = {

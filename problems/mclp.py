@@ -39,6 +39,9 @@ from problems._location import METRIC, LocationProblem, weighted_stats
 
 
 class MCLP(LocationProblem):
+    site_count = "p"
+    serves_all = False  # a point beyond the radius of every open site stays uncovered
+    within_radius = True
     name: ClassVar[str] = "mclp"
     title: ClassVar[str] = "maximal covering: p sites, most demand within the service radius"
     parameters: ClassVar[dict[str, Parameter]] = {

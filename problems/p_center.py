@@ -36,6 +36,7 @@ from problems._location import METRIC, LocationProblem
 
 
 class PCenter(LocationProblem):
+    site_count = "p"
     name: ClassVar[str] = "p_center"
     title: ClassVar[str] = "p-center: p sites, smallest largest distance"
     parameters: ClassVar[dict[str, Parameter]] = {

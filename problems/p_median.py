@@ -72,6 +72,7 @@ from problems._pmedian_bounds import LagrangianDual, SwapSearch, greedy_plan
 
 
 class PMedian(LocationProblem):
+    site_count = "p"
     name: ClassVar[str] = "p_median"
     title: ClassVar[str] = "p-median: p sites, least demand-weighted distance"
     parameters: ClassVar[dict[str, Parameter]] = {

@@ -78,6 +78,7 @@ from optimise.solver import SolverOutcome
 from optimise.vital import VitalSystems
 
 from . import solution
+from .solution import check_plan as solution_rules
 from .data import HubData, build_data
 from .model import build_model, class_load, pair_vehicles, walk_minutes
 from .schema import OBJECTIVES, PARAMETERS, REQUIRED, TABLES
@@ -253,6 +254,9 @@ class HubSiting(Problem):
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         size_of, share = solution.read_plan(self.data, model)
         return solution.hub_solution(self.data, self.params, size_of, share)
+
+    def check_plan(self, solution: Solution) -> list[str]:
+        return solution_rules(self.data, self.params, solution)
 
     def scenario(self, result: Any) -> Any:
         """The plan for the cascade checker: each hub's charging load on its asset and on

@@ -191,3 +191,56 @@ def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
 
 def _minutes(value: float) -> str:
     return "-" if value is None or not np.isfinite(value) else f"{value:.1f} min"
+
+
+def check_plan(d: HubData, params: dict[str, Any], plan: Solution) -> list[str]:
+    """The hub rules, from the data and the plan's hubs and assignment tables (not the model):
+    sizes that fit their site, existing hubs kept, budget, number of hubs, service within the
+    walk and only by open hubs, each point at most once, vehicle places, share served, grid
+    headroom on every asset the hubs' charging reaches."""
+    tol = 1e-6
+    hubs, assignment = plan.tables["hubs"], plan.tables["assignment"]
+    sizes = d.sizes.reset_index(drop=True)
+    size_of = np.full(d.n_sites, -1)
+    site_pos = pd.Index(d.site_ids).get_indexer(hubs["id"])
+    built = hubs["open"].to_numpy(bool)
+    size_of[site_pos[built]] = pd.Index(sizes["id"].astype(str)).get_indexer(hubs["size"][built].astype(str))
+    breaks: list[str] = []
+    for j in np.flatnonzero(size_of >= 0):
+        if not d.allowed[j, size_of[j]]:
+            breaks.append(f"a {sizes['id'].iloc[size_of[j]]} hub does not fit at {d.site_ids[j]} "
+                          "(its space, a claimed area, or the site is forbidden)")
+    breaks += [f"existing hub {d.site_ids[j]} is closed" for j in np.flatnonzero(d.fixed & (size_of < 0))]
+    cost = float((sizes["cost"].to_numpy(float)[size_of[size_of >= 0]] * d.cost_factor[size_of >= 0]).sum())
+    if params["budget"] is not None and cost > params["budget"] * (1 + tol):
+        breaks.append(f"the hubs cost {cost:,.0f}, over the budget of {params['budget']:,.0f}")
+    if params["hubs"] is not None and int((size_of >= 0).sum()) != params["hubs"]:
+        breaks.append(f"{int((size_of >= 0).sum())} hubs where {params['hubs']} are asked for")
+    pair_of = {(int(i), int(j)): q for q, (i, j) in enumerate(d.pairs)}
+    i = pd.Index(d.demand_ids).get_indexer(assignment["demand_id"])
+    j = pd.Index(d.site_ids).get_indexer(assignment["site_id"])
+    share = assignment["share"].to_numpy(float)
+    q = np.array([pair_of.get((int(a), int(b)), -1) for a, b in zip(i, j)], dtype=int)
+    breaks += [f"point {d.demand_ids[a]} walks to {d.site_ids[b]}, beyond {params['max_walk_m']:g} m or to a "
+               "forbidden site" for a, b in zip(i[q < 0], j[q < 0])][:5]
+    breaks += [f"point {d.demand_ids[a]} is served by {d.site_ids[b]}, where no hub is open"
+               for a, b in zip(i, j) if size_of[b] < 0][:5]
+    served = np.bincount(i, share, minlength=d.n_demand)
+    breaks += [f"point {d.demand_ids[a]} is served {served[a]:.4g} times" for a in np.flatnonzero(served > 1 + tol)][:5]
+    ok = q >= 0
+    need = np.zeros(len(q))
+    need[ok] = pair_vehicles(d, params)[q[ok]] * share[ok]
+    per_hub = np.bincount(j, need, minlength=d.n_sites)
+    places = np.where(size_of >= 0, sizes["vehicles"].to_numpy(float)[np.maximum(size_of, 0)], 0.0)
+    breaks += [f"hub {d.site_ids[b]} needs {per_hub[b]:,.1f} vehicle places and has {places[b]:,.0f}"
+               for b in np.flatnonzero(per_hub > places * (1 + tol) + tol)][:5]
+    users = float((d.users[i] * share).sum())
+    if params["min_served"] > 0 and users < params["min_served"] * float(d.users.sum()) * (1 - tol):
+        breaks.append(f"{users / d.users.sum():.1%} of users served, less than {params['min_served']:.0%}")
+    if d.grid_assets:
+        load = np.where(size_of >= 0, class_load(d, params)[np.maximum(size_of, 0)], 0.0) @ d.grid_share
+        over = load > d.grid_headroom + tol * np.maximum(1.0, np.abs(d.grid_headroom))
+        names = d.vital.assets["id"].to_numpy()
+        breaks += [f"the hubs' charging needs {load[g]:.3g} MW on {names[d.grid_assets[g]]}, which has "
+                   f"{max(d.grid_headroom[g], 0):.3g} MW left" for g in np.flatnonzero(over)][:5]
+    return breaks

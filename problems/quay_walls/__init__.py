@@ -82,6 +82,7 @@ from optimise.solver import SolverOutcome
 from optimise.vital import VitalSystems
 
 from . import solution
+from .solution import check_plan as schedule_rules
 from .data import QuayData, build_data
 from .model import build_model, growth
 from .schema import OBJECTIVES, PARAMETERS, REQUIRED, TABLES
@@ -195,6 +196,9 @@ class QuayWalls(Problem):
 
     def schedule_solution(self, start: np.ndarray, modes: list[tuple[str, int]]) -> Solution:
         return solution.schedule_solution(self.data, self.params, start, modes)
+
+    def check_plan(self, solution: Solution) -> list[str]:
+        return schedule_rules(self.data, solution)
 
     def scenario(self, result: Any) -> Any:
         """The schedule per period for the cascade checker: works out while renewed; cables

@@ -243,3 +243,44 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
             "past_safe_life": int((past & (d.latest <= tau)).sum()),
         })
     return pd.DataFrame(rows)
+
+
+def check_plan(d: QuayData, plan: Solution) -> list[str]:
+    """The renewal rules, from the data and the plan's schedule table (not the model): works
+    due start by their safe life, no works in a blackout or past the horizon, the budget and
+    crews of every period, the closures a district bears at once, precedence, and pairs that
+    may not be closed together. (Cables and pipes moved on their own are not counted as
+    closures here yet: issue 19 item 1.)"""
+    schedule = plan.tables["schedule"]
+    index = {int(label): t for t, label in enumerate(d.periods)}
+    start = np.array([index.get(int(v), -2) if v is not None and not pd.isna(v) else -1 for v in schedule["start"]])
+    ids = d.works["id"].astype(str).to_numpy()
+    duration = d.works["duration"].to_numpy(int)
+    breaks = [f"{ids[a]} starts in {schedule['start'].iloc[a]}, not a period of the plan" for a in np.flatnonzero(start == -2)]
+    start = np.where(start == -2, -1, start)
+    year = lambda t: int(d.periods[t])  # noqa: E731
+    breaks += [f"{ids[a]} is not renewed by {year(d.latest[a])}, its safe life" for a in range(d.n)
+               if d.due[a] and not 0 <= start[a] <= d.latest[a]][:5]
+    breaks += [f"{ids[a]} runs past the last period" for a in range(d.n) if start[a] >= 0
+               and start[a] + duration[a] > d.horizon][:5]
+    active = active_matrix(d, np.minimum(start, d.horizon - 1))
+    breaks += [f"{ids[a]} is in works in {year(t)}, a blackout" for a, t in zip(*np.nonzero(active & d.blackout))][:5]
+    for label, per_period, limit, unit in (
+            ("budget", d.works["cost"].to_numpy(float) / duration, d.budget, ""),
+            ("crews", d.works["crews"].to_numpy(float), d.crews, " crews")):
+        used = per_period @ active
+        breaks += [f"the {label} of {year(t)} is exceeded: {used[t]:,.0f}{unit} of {limit[t]:,.0f}"
+                   for t in np.flatnonzero(used > limit * (1 + 1e-9) + 1e-6)]
+    districts = d.works["district"].astype(str).to_numpy()
+    for dist, cap in d.district_limit.items():
+        at_once = active[districts == dist].sum(axis=0)
+        breaks += [f"district {dist} has {at_once[t]} works at once in {year(t)}, more than {cap}"
+                   for t in np.flatnonzero(at_once > cap)]
+    for a, b in d.precedence:
+        if start[b] >= 0 and (start[a] < 0 or start[b] < start[a] + duration[a]):
+            breaks.append(f"{ids[b]} starts before {ids[a]} is finished")
+    for a, b in d.conflicts:
+        both = np.flatnonzero(active[a] & active[b])
+        if len(both):
+            breaks.append(f"{ids[a]} and {ids[b]} are closed together in {year(both[0])} (it cuts the street network)")
+    return breaks

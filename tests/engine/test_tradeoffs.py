@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +11,13 @@ import pytest
 from optimise.solver import SolveOptions
 from optimise.tradeoffs import alternatives, alternatives_table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugin"))
-from project_picks import ProjectPicks  # noqa: E402
+# loaded from its file, not put on sys.path: its dist-info there would register it for every
+# later test in this process
+_spec = importlib.util.spec_from_file_location(
+    "project_picks", Path(__file__).resolve().parents[1] / "plugin" / "project_picks" / "__init__.py")
+_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
+ProjectPicks = _module.ProjectPicks
 
 PROJECTS = pd.DataFrame({"id": ["P1", "P2", "P3", "P4"], "value": [6.0, 7.0, 4.0, 3.0], "cost": [5.0, 4.0, 3.0, 4.0],
                          "asset": [None] * 4})
