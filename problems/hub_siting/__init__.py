@@ -101,8 +101,8 @@ class HubSiting(Problem):
                          ("asset", "asset")), sort="users"),
         # the load the plan puts on each grid asset, fullest first, with its cascade flag
         Listing("grid", (("asset", "asset"), ("capacity", "capacity"), ("load_before", "load before"),
-                         ("added", "added"), ("utilisation_before", "utilisation before"),
-                         ("utilisation_after", "after")),
+                         ("added", "added"), ("utilisation_before", "use before"),
+                         ("utilisation_after", "use after")),
                 sort="utilisation_after", title="grid load", percent=("utilisation_before", "utilisation_after"),
                 flag_by="asset", limit=15),
     )
