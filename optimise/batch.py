@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from optimise.errors import InputError
-from optimise.io import to_json
+from optimise.files import to_json
 from optimise.variants import Variant
 
 RECORD = "row.json"

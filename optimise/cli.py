@@ -21,7 +21,7 @@ from rich.table import Table
 
 from optimise import console
 from optimise.errors import InputError
-from optimise.io import to_json
+from optimise.files import to_json
 
 app = typer.Typer(
     name="optimise",
@@ -102,7 +102,7 @@ def solve(
     explain: Annotated[bool, typer.Option("--explain", help="Also report which rules bind in the plan and what relaxing each would gain.")] = False,
 ) -> None:
     """Solve an instance and report the plan, with the solver status and gap."""
-    from optimise.io import check_output_folder
+    from optimise.files import check_output_folder
     from optimise.run import Ask, load_case, solve_case
 
     if out is not None:
@@ -145,7 +145,7 @@ def pareto(
     json_out: JsonFlag = False,
 ) -> None:
     """Trace the Pareto front between two objectives (epsilon-constraint method)."""
-    from optimise.io import check_output_folder
+    from optimise.files import check_output_folder
     from optimise.run import load_case, plan_flags
     from optimise.tradeoffs import NoFront, check_front, front_summary, pareto_front
 
@@ -216,7 +216,7 @@ def impact(
     from optimise.report import write_impact
     from optimise.scenarios import check_scenario, read_scenario
     from optimise.instance import load_instance
-    from optimise.io import check_output_folder
+    from optimise.files import check_output_folder
     from optimise.vital import load_vital_systems
 
     if out is not None:
@@ -261,7 +261,7 @@ def batch(
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "variants").exists())):
         raise InputError("the folder exists and is not a batch folder; choose another --out", file=str(out))
     if not out.exists():
-        from optimise.io import check_output_folder
+        from optimise.files import check_output_folder
 
         check_output_folder(out)  # can it be made at all (not under a file, not in /proc …)
     with only_batch_in(out):  # a second batch on this folder stops here, before any cluster starts

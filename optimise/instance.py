@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from optimise.errors import InputError
-from optimise.io import confined_path, read_table, read_toml
+from optimise.files import confined_path, read_table, read_toml
 from optimise.schema import TableSchema, validate_table
 
 TOP_LEVEL_KEYS = {"problem", "name", "description", "crs", "parameters", "data", "solver", "cascade", "sources"}

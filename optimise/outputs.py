@@ -1,6 +1,6 @@
 """Writing a result folder: ``summary.json``, the solution tables (CSV and Parquet) and the
 layers (one GeoPackage, a layer per table with geometry). The folder is assembled aside
-and swapped in whole (see :func:`optimise.io.atomic_folder`)."""
+and swapped in whole (see :func:`optimise.files.atomic_folder`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from optimise.io import MARKER, atomic_folder, to_json
+from optimise.files import MARKER, atomic_folder, to_json
 from optimise.problem import Result
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from optimise.cascade import Impact
-from optimise.io import MARKER, atomic_folder, to_json
+from optimise.files import MARKER, atomic_folder, to_json
 from optimise.plots import FLAG_COLOURS
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from optimise.cascade import Change, Scenario
 from optimise.errors import InputError
-from optimise.io import read_table, read_toml
+from optimise.files import read_table, read_toml
 from optimise.schema import Column, TableSchema, validate_table
 from optimise.vital import VitalSystems
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from optimise.errors import InputError
 from optimise.instance import Instance
-from optimise.io import read_table, read_toml
+from optimise.files import read_table, read_toml
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""optimise.io: tables read, paths kept inside the instance, outputs replaced whole or not at all."""
+"""optimise.files: tables read, paths kept inside the instance, outputs replaced whole or not at all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from optimise.errors import InputError
-from optimise.io import MARKER, atomic_folder, check_output_folder, confined_path, read_table, to_json
+from optimise.files import MARKER, atomic_folder, check_output_folder, confined_path, read_table, to_json
 
 
 def test_read_table_by_suffix(tmp_path: Path) -> None:
