@@ -12,9 +12,10 @@ import atexit
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable, Iterator, Optional
 
 import typer
 from rich.table import Table
@@ -40,7 +41,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _notes():
+                return func(*args, **kwargs)
         except InputError as exc:
             console.err.print(f"[bold red]error:[/] {console.text(exc)}", soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -55,6 +57,35 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(EXIT_FAULT) from None
 
     return wrapper
+
+
+@contextmanager
+def _notes() -> Iterator[None]:
+    """Input notes (optimise.errors.InputNote) raised while a command runs, each printed once
+    on stderr when it ends with a result (a mistake in the input is then the one line said)."""
+    import warnings
+
+    from optimise.errors import InputNote
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputNote)
+        try:
+            yield
+        except InputError:
+            raise
+        except BaseException:
+            _print_notes(caught, InputNote)
+            raise
+        _print_notes(caught, InputNote)
+
+
+def _print_notes(caught: list[Any], category: type) -> None:
+    seen: set[str] = set()
+    for note in caught:
+        text = str(note.message)
+        if issubclass(note.category, category) and text not in seen:
+            seen.add(text)
+            console.err.print(f"[dim]note:[/] {console.text(text)}", soft_wrap=True)
 
 
 def _format_help() -> str:

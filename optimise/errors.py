@@ -48,3 +48,8 @@ def plain(value: object) -> object:
     """A numpy scalar as the Python value it holds (so messages read 3, not np.int64(3))."""
     item = getattr(value, "item", None)
     return item() if callable(item) else value
+
+
+class InputNote(UserWarning):
+    """Something in the input worth saying that is not a mistake (a column no rule reads):
+    the command line prints it on stderr as a note."""

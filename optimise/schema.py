@@ -213,6 +213,15 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
     if dupes:
         raise InputError("column appears twice", file=file, field=dupes[0])
     _check_near_misses(out.columns, schema, file)
+    used = {c.name for c in schema.columns} | {"geometry"} | ({"x", "y"} if schema.geometry != "none" else set())
+    unused = [c for c in out.columns if c not in used]
+    if unused:
+        import warnings
+
+        from optimise.errors import InputNote
+
+        warnings.warn(InputNote(f"{file}: column(s) {', '.join(unused)} are not part of the {schema.name} format: "
+                                "kept as they are, read by no rule"), stacklevel=2)
     for col in schema.columns:
         if col.name not in out.columns:
             if col.required:

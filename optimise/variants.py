@@ -135,7 +135,15 @@ def _csv_value(value: Any) -> Any:
                 return json.loads(text)
             except json.JSONDecodeError:
                 return text
-        return text
+        # a column with one cell that is not a number is read as text: its numbers are still
+        # numbers (one bad cell fails its own variant, not the good ones)
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        if not math.isfinite(number) or text.startswith("*"):
+            return text
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):

@@ -42,6 +42,8 @@ ASSETS = TableSchema(
         Column("id", "id", "asset id", unique=True),
         Column("system", "id", "the system the asset belongs to"),
         Column("type", "text", "kind of asset (substation, feeder, road link, bridge …)", required=False, default=""),
+        Column("name", "text", "a readable name (a street, a bridge, a station), shown with the id",
+               required=False, default=""),
         Column("capacity", "number", "what the asset can carry; empty: not capacity-limited",
                unit="as unit", required=False, default=np.inf, minimum=0, blank=np.inf),
         Column("load", "number", "what it carries now; empty: 0", unit="as unit", required=False, default=0.0, minimum=0, blank=0.0),

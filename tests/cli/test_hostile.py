@@ -361,3 +361,21 @@ def test_a_second_batch_on_the_same_folder_stops_at_once(tmp_path: Path) -> None
         run = run_cli("batch", HUBS, variants, "--out", out, "--workers", "1")
     assert_clean_error(run, "another batch is running")
     assert run_cli("batch", HUBS, variants, "--out", out, "--workers", "1").code == 0  # once it is gone
+
+
+def test_one_bad_cell_in_a_csv_variants_file_fails_only_its_variant(tmp_path: Path) -> None:
+    variants = tmp_path / "v.csv"
+    variants.write_text("name,budget\ngood,500000\nbad,abc\ngood2,700000\n")
+    run = run_cli("batch", HUBS, variants, "--out", tmp_path / "b", "--workers", "1")
+    clean_end(run)
+    table = pd.read_csv(tmp_path / "b" / "results.csv").set_index("variant")
+    assert table.loc["good", "status"] == "optimal" and table.loc["good2", "status"] == "optimal"
+    assert table.loc["bad", "status"] == "failed" and "abc" in table.loc["bad", "reason"]
+
+
+def test_columns_optimise_does_not_use_are_named(tmp_path: Path) -> None:
+    inst = hubs(tmp_path)
+    sites = pd.read_csv(inst / "sites.csv").assign(remarks="checked")
+    sites.to_csv(inst / "sites.csv", index=False)
+    run = run_cli("validate", inst)
+    assert run.code == 0 and "note:" in run.stderr and "remarks" in run.stderr and "sites.csv" in run.stderr
