@@ -379,3 +379,18 @@ def test_columns_optimise_does_not_use_are_named(tmp_path: Path) -> None:
     sites.to_csv(inst / "sites.csv", index=False)
     run = run_cli("validate", inst)
     assert run.code == 0 and "note:" in run.stderr and "remarks" in run.stderr and "sites.csv" in run.stderr
+
+
+def test_fronts_and_impacts_with_empty_or_infinite_figures(tmp_path: Path) -> None:
+    for extra in ([], ["--json"], ["--out", tmp_path / "front"]):
+        run = run_cli("pareto", HUBS, "--x", "walk", "--y", "space_won", "--points", "3", "--set", "budget=0", *extra)
+        clean_end(run, allowed=(0,))
+    vital = tmp_path / "vital"
+    shutil.copytree(VITAL, vital)
+    assets = pd.read_csv(vital / "assets.csv")
+    assets["capacity"] = float("nan")  # nothing capacity-limited: shares of nothing
+    assets.to_csv(vital / "assets.csv", index=False)
+    for extra in ([], ["--json"], ["--out", tmp_path / "impact"]):
+        run = run_cli("impact", vital, "--scenario", vital / "scenario.toml", *extra)
+        clean_end(run, allowed=(0,))
+    json.loads((tmp_path / "impact" / "summary.json").read_text())
