@@ -73,3 +73,19 @@ def test_city_lp_gap_benchmark_on_a_small_city(tmp_path: Path) -> None:
     table = {k.strip(): v.strip() for k, v in table.items()}
     assert float(table["p-median gap plan / Lagrangian bound"].rstrip("%")) >= 0
     assert float(table["MCLP gap LP bound / plan"].rstrip("%")) >= 0
+
+
+def test_code_shape_counts_files_lines_and_functions(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "checkout"
+    (root / "optimise").mkdir(parents=True)
+    (root / "problems").mkdir()
+    (root / "optimise" / "a.py").write_text("def f():\n    return 1\n\n\ndef g():\n    x = 1\n    return x\n")
+    (root / "problems" / "b.py").write_text("X = 1\n")
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "code_shape.py"
+    run = subprocess.run([sys.executable, str(script), str(root)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "2 files, 8 lines" in run.stdout
+    assert "| optimise/a.py:g | 3 |" in run.stdout and "| optimise/a.py:f | 2 |" in run.stdout
