@@ -117,6 +117,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     schedule["slack_periods"] = [int(d.latest[a] - start[a]) if scheduled[a] and d.due[a] else None for a in range(d.n)]
     past = d.due & ~scheduled
     periods = _periods_table(d, params, start, modes, in_works)
+    after = _after_horizon(d, params, modes)
     utilities = pd.DataFrame({
         "id": util["id"].to_numpy() if len(util) else [], "host": util["host"].to_numpy() if len(util) else [],
         "system": util["system"].to_numpy() if len(util) else [],
@@ -129,8 +130,10 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         "bridges_scheduled": int((scheduled & (kind == "bridge")).sum()),
         "km_renewed": float(works["length_m"].to_numpy(float)[scheduled].sum() / 1000.0),
         "past_safe_life": int(past.sum()),
-        "extra_vehicle_hours": float(periods["extra_vehicle_hours"].sum()),
-        "nox_kg": float(periods["nox_kg"].sum()), "co2_t": float(periods["co2_t"].sum()),
+        "extra_vehicle_hours": float(periods["extra_vehicle_hours"].sum()) + after["vehicle_hours"],
+        "extra_vehicle_hours_after_horizon": after["vehicle_hours"],
+        "nox_kg": float(periods["nox_kg"].sum()) + after["nox_kg"],
+        "co2_t": float(periods["co2_t"].sum()) + after["co2_t"],
         "cables_bundled": n_bundled, "cables": len(util),
         "budget_used": float(periods["budget_used"].sum()), "budget": float(d.budget.sum()),
     }
@@ -284,3 +287,18 @@ def check_plan(d: QuayData, plan: Solution) -> list[str]:
         if len(both):
             breaks.append(f"{ids[a]} and {ids[b]} are closed together in {year(both[0])} (it cuts the street network)")
     return breaks
+
+
+def _after_horizon(d: QuayData, params: dict[str, Any], modes: list[tuple[str, int]]) -> dict[str, float]:
+    """The traffic of cables and pipes left until after the horizon: each closes its host
+    again for its duration, at the last period's traffic (as the objective counts it)."""
+    util, imp = d.utilities, d.traffic
+    g_last = growth_of(d, params)[-1]
+    vh = vkm = 0.0
+    for u, (mode, _) in enumerate(modes):
+        if mode == "later":
+            host, du = int(util["host_index"].iloc[u]), int(util["duration"].iloc[u])
+            vh += imp.vehicle_hours[host] * du * g_last
+            vkm += imp.vehicle_km[host] * du * g_last
+    return {"vehicle_hours": vh, "nox_kg": vkm * params["nox_g_per_vkm"] / 1000.0,
+            "co2_t": vkm * params["co2_g_per_vkm"] / 1e6}

@@ -190,3 +190,19 @@ def test_bad_quay_input(tmp_path: Path, old: str, new: str, needles) -> None:
     target = inst / ("periods.csv" if "period" in old else "precedence.csv")
     target.write_text(target.read_text().replace(old, new, 1))
     assert_clean_error(run_cli("solve", inst), *needles)
+
+
+@pytest.mark.parametrize("folder", ["small-quays"])
+def test_reported_vehicle_hours_are_the_hindrance_the_objective_counts(folder: str) -> None:
+    """Issue 19 item 3: cables left until after the horizon close their host again; their
+    vehicle-hours count in the objective and so in the reported extra vehicle-hours."""
+    from optimise.run import load_case
+    from tests.conftest import DATA
+
+    result = load_case(DATA / folder).problem.solve()
+    s = result.solution.summary
+    assert s["extra_vehicle_hours_after_horizon"] > 0  # the instance leaves a cable until after 2029
+    assert s["extra_vehicle_hours"] == pytest.approx(s["objectives"]["hindrance"], rel=1e-9)
+    periods = result.tables["periods"]
+    assert s["extra_vehicle_hours"] == pytest.approx(periods["extra_vehicle_hours"].sum()
+                                                     + s["extra_vehicle_hours_after_horizon"], rel=1e-12)
