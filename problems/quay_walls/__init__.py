@@ -192,7 +192,16 @@ class QuayWalls(Problem):
 
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         start, modes = solution.read_plan(self.data, model)
-        return self.schedule_solution(start, modes)
+        plan = self.schedule_solution(start, modes)
+        full = solution.full_model_figures(self.data, self.params, start, plan.summary["objectives"], outcome.bound)
+        plan.summary["full_model"] = full
+        if full["interactions_all"] > full["interactions_kept"]:
+            within = "" if full["gap_all_interactions"] is None else \
+                f"; the full model's optimum is at most {full['gap_all_interactions']:.2%} better"
+            plan.headline.append(("with every interaction", f"{full['hindrance_all_interactions']:,.0f} vehicle-hours "
+                                  f"({full['interactions_kept']:,} of {full['interactions_all']:,} interactions "
+                                  f"modelled{within})"))
+        return plan
 
     def schedule_solution(self, start: np.ndarray, modes: list[tuple[str, int]]) -> Solution:
         return solution.schedule_solution(self.data, self.params, start, modes)

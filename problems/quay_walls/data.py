@@ -27,7 +27,8 @@ class QuayData:
     district_limit: dict[str, int]
     precedence: list[tuple[int, int]]
     traffic: ClosureTraffic
-    interactions: pd.DataFrame  # a, b, d_hindrance, d_air, d_vkm
+    interactions: pd.DataFrame  # a, b, d_hindrance, d_air, d_vkm: the ones the model keeps
+    all_interactions: pd.DataFrame  # every interaction between works whose windows overlap
     conflicts: list[tuple[int, int]]
     utilities: pd.DataFrame  # with host index, window indices
     blackout: np.ndarray  # (works x periods) bool
@@ -104,7 +105,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
     for dist in set(works["district"].astype(str)):
         limits.setdefault(dist, params["max_closures"])
     _check_budget(works, due, latest, lab, periods, labels)
-    traffic, interactions, conflicts = traffic_figures(works, vital, tables.get("nodes"), params, labels, starts, duration)
+    traffic, interactions, conflicts, all_interactions = traffic_figures(works, vital, tables.get("nodes"), params, labels, starts, duration)
     util = _utilities(tables.get("utilities"), pos, index, lab, labels)
     geometry = None
     import geopandas as gpd
@@ -114,7 +115,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
     return QuayData(works=pd.DataFrame(works.drop(columns="geometry", errors="ignore")), periods=lab,
                     budget=periods["budget"].to_numpy(float), crews=periods["crews"].to_numpy(float),
                     latest=latest, due=due, starts=starts, district_limit=limits, precedence=precedence,
-                    traffic=traffic, interactions=interactions, conflicts=conflicts, utilities=util,
+                    traffic=traffic, interactions=interactions, all_interactions=all_interactions, conflicts=conflicts, utilities=util,
                     blackout=blackout, vital=vital, geometry=geometry, labels=labels)
 
 

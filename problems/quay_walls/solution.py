@@ -302,3 +302,37 @@ def _after_horizon(d: QuayData, params: dict[str, Any], modes: list[tuple[str, i
             vkm += imp.vehicle_km[host] * du * g_last
     return {"vehicle_hours": vh, "nox_kg": vkm * params["nox_g_per_vkm"] / 1000.0,
             "co2_t": vkm * params["co2_g_per_vkm"] / 1e6}
+
+
+def full_model_figures(d: QuayData, params: dict[str, Any], start: np.ndarray, terms: dict[str, float],
+                       bound: float | None) -> dict[str, Any]:
+    """The plan judged with every interaction, not only those the model keeps (the
+    ``min_interaction`` and ``max_interactions`` shortlist), and a bound on the full model's
+    optimum: the dropped interactions that are savings could at most lower it by their sum
+    over every period, so ``bound`` minus that is valid for the full model."""
+    kept = d.interactions[["a", "b", "d_hindrance", "d_air"]]
+    every = d.all_interactions[["a", "b", "d_hindrance", "d_air"]]
+    merged = every.merge(kept.assign(kept=True), on=["a", "b", "d_hindrance", "d_air"], how="left")
+    dropped = merged[merged["kept"].isna()]
+    growth = growth_of(d, params)
+    in_works = active_matrix(d, start)
+    extra = {"hindrance": 0.0, "air": 0.0}
+    for row in dropped.itertuples(index=False):
+        both = in_works[int(row.a)] & in_works[int(row.b)]
+        extra["hindrance"] += row.d_hindrance * growth[both].sum()
+        extra["air"] += row.d_air * growth[both].sum()
+    w_h, w_air = params[OBJECTIVES["hindrance"].weight], params[OBJECTIVES["air"].weight]
+    objective = weighted_sum(OBJECTIVES, params, terms) + w_h * extra["hindrance"] + w_air * extra["air"]
+    # two works overlap in at most min(δ_a, δ_b) periods: a dropped saving is worth at most that
+    # many of the largest growth factors
+    duration = d.works["duration"].to_numpy(int)
+    top = np.concatenate([[0.0], np.cumsum(np.sort(growth)[::-1])])
+    overlap = np.minimum(duration[dropped["a"].to_numpy(int)], duration[dropped["b"].to_numpy(int)])
+    savings = ((np.maximum(0.0, -dropped["d_hindrance"].to_numpy(float)) * w_h
+                + np.maximum(0.0, -dropped["d_air"].to_numpy(float)) * w_air) * top[np.minimum(overlap, len(growth))]).sum()
+    full_bound = None if bound is None else bound - float(savings)
+    gap = None if full_bound is None else max(objective - full_bound, 0.0) / max(abs(objective), 1e-12)
+    return {"interactions_kept": len(kept), "interactions_all": len(every),
+            "hindrance_all_interactions": terms["hindrance"] + extra["hindrance"],
+            "air_all_interactions": terms["air"] + extra["air"],
+            "objective_all_interactions": objective, "bound_all_interactions": full_bound, "gap_all_interactions": gap}

@@ -90,14 +90,15 @@ def _streets(link_col: np.ndarray, has_link: np.ndarray, vital: VitalSystems | N
 
 def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.DataFrame | None, params: dict[str, Any],
                     labels: dict[str, str], starts: list[np.ndarray], duration: np.ndarray
-                    ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]]]:
+                    ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]], pd.DataFrame]:
     """η, α (and vehicle-km, trips cut) of each work per period of closure; the interactions
-    between works that may be closed together; the pairs whose joint closure cuts the network."""
+    the model keeps; the pairs whose joint closure cuts the network; every interaction."""
     n = len(works)
     link_col = works["link"].to_numpy(dtype=object)
     has_link = np.array([isinstance(v, str) and v != "" for v in link_col])
     if not has_link.any():
-        return ClosureTraffic(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)), _no_interactions(), []
+        return ClosureTraffic(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)), _no_interactions(), [], \
+            _no_interactions()
     streets = _streets(link_col, has_link, vital, nodes, params, labels)
     used = sorted({str(v) for v in link_col[has_link]})
     single = link_detours(streets.graph, streets.assets, streets.link_pos, used)
@@ -112,7 +113,8 @@ def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.D
             cut[a] = share[a] * load[streets.link_pos[link_col[a]]]
     rows, conflicts = _interactions(streets, link_col, has_link, share, single, unit, starts, duration)
     inter = pd.DataFrame(rows, columns=["a", "b", "d_hindrance", "d_air", "d_vkm"]) if rows else _no_interactions()
-    return ClosureTraffic(vh, vkm, air, cut), _shortlist(inter, vh, params), sorted(set(conflicts))
+    every = inter.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    return ClosureTraffic(vh, vkm, air, cut), _shortlist(every, vh, params), sorted(set(conflicts)), every
 
 
 def _no_interactions() -> pd.DataFrame:
@@ -163,12 +165,14 @@ def _interactions(streets: _Streets, link_col: np.ndarray, has_link: np.ndarray,
 
 def _shortlist(inter: pd.DataFrame, vh: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
     """Interactions below ``min_interaction`` of the smaller single hindrance are left out;
-    each work keeps its ``max_interactions`` largest."""
+    each work keeps its ``max_interactions`` largest, the larger first and, among equal ones,
+    the pair of the earlier works (a stable order: the same instance keeps the same pairs)."""
     if not len(inter):
         return inter
     smaller = np.minimum(vh[inter["a"].to_numpy()], vh[inter["b"].to_numpy()])
     inter = inter[np.abs(inter["d_hindrance"].to_numpy()) >= params["min_interaction"] * np.maximum(smaller, 1e-9)]
-    inter = inter.assign(size=inter["d_hindrance"].abs()).sort_values("size", ascending=False)
+    inter = inter.assign(size=inter["d_hindrance"].abs()).sort_values(["size", "a", "b"], ascending=[False, True, True],
+                                                                      kind="stable")
     count: dict[int, int] = {}
     keep = []
     for a, b in zip(inter["a"], inter["b"]):

@@ -206,3 +206,42 @@ def test_reported_vehicle_hours_are_the_hindrance_the_objective_counts(folder: s
     periods = result.tables["periods"]
     assert s["extra_vehicle_hours"] == pytest.approx(periods["extra_vehicle_hours"].sum()
                                                      + s["extra_vehicle_hours_after_horizon"], rel=1e-12)
+
+
+def test_the_interaction_shortlist_does_not_depend_on_row_order() -> None:
+    """Issue 19 item 2: many interactions tie; which survive the per-work cap must not be an
+    accident of an unstable sort."""
+    from problems.quay_walls.traffic import _shortlist
+
+    n = 30
+    pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    rows = pd.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs],
+                         "d_hindrance": [5.0 if (a + b) % 3 else 7.0 for a, b in pairs], "d_air": 0.0, "d_vkm": 0.0})
+    params = {"min_interaction": 0.0, "max_interactions": 2}
+    vh = np.ones(n)
+    kept = {tuple(r) for r in _shortlist(rows, vh, params)[["a", "b"]].to_numpy()}
+    for seed in range(5):
+        shuffled = rows.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        assert {tuple(r) for r in _shortlist(shuffled, vh, params)[["a", "b"]].to_numpy()} == kept
+    assert (0, 3) in kept and (0, 6) in kept  # the largest first, the earlier works' pairs first among equals
+
+
+def test_plans_are_also_judged_with_every_interaction() -> None:
+    """Issue 19 item 2: with interactions left out, the plan's hindrance with all of them is
+    reported, and the bound given for the full model is valid (below its optimum)."""
+    reduced, full = tiny(max_interactions=0), tiny(max_interactions=100, min_interaction=0.0)
+    assert len(full.data.interactions) > 0 and len(reduced.data.interactions) == 0
+    plan = reduced.solve()
+    figures = plan.solution.summary["full_model"]
+    start = np.full(reduced.data.n, -1)
+    labels = list(reduced.data.periods)
+    for a, value in enumerate(plan.tables["schedule"]["start"]):
+        if value is not None and not pd.isna(value):
+            start[a] = labels.index(int(value))
+    modes = [(m, labels.index(int(t)) if t is not None and not pd.isna(t) else reduced.data.horizon)
+             for m, t in zip(plan.tables["utilities"]["mode"], plan.tables["utilities"]["period"])]
+    assert figures["hindrance_all_interactions"] == pytest.approx(full.evaluate(start, modes)["hindrance"], rel=1e-9)
+    best_full = full.solve()
+    assert best_full.status == "optimal"
+    assert figures["bound_all_interactions"] <= best_full.objective + 1e-6 * abs(best_full.objective)
+    assert figures["objective_all_interactions"] >= best_full.objective - 1e-6 * abs(best_full.objective)
