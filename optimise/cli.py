@@ -216,9 +216,17 @@ def validate(
     settings: Settings = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Check an instance (files, columns, values, references) without solving it."""
+    """Check an instance (files, columns, values, references) without solving it. A folder
+    with vital-systems layers and no problem is checked as a base layer."""
     from optimise.run import load_case
 
+    if fmt is None and not settings:
+        from optimise.instance import load_instance
+
+        instance = load_instance(path)
+        if not instance.problem and instance.has("assets"):
+            _validate_base_layer(instance, json_out)
+            return
     case = load_case(path, fmt, _overrides(settings))
     report = {"valid": True, "instance": case.label, "problem": case.problem.name, "size": case.problem.size_text()}
     if case.vital is not None:
@@ -230,6 +238,23 @@ def validate(
     if case.vital is not None:
         size += f"; {report['assets']} assets, {report['dependencies']} dependencies"
     console.out.print(f"[green]ok[/] {console.text(case.label)} is a valid {case.problem.name} instance{size}")
+
+
+def _validate_base_layer(instance: Any, json_out: bool) -> None:
+    """A vital-systems base layer (assets and dependencies, no planning question)."""
+    from optimise.vital import load_vital_systems
+
+    vital = load_vital_systems(instance)
+    systems = vital.assets["system"].value_counts().sort_index()
+    report = {"valid": True, "instance": instance.name, "problem": None, "kind": "vital-systems base layer",
+              "assets": int(vital.n), "dependencies": len(vital.dependencies),
+              "assets_per_system": {str(k): int(v) for k, v in systems.items()}}
+    if json_out:
+        sys.stdout.write(to_json(report, indent=None) + "\n")
+        return
+    per_system = ", ".join(f"{v:,} {k}" for k, v in report["assets_per_system"].items())
+    console.out.print(f"[green]ok[/] {console.text(instance.name)} is a valid vital-systems base layer: "
+                      f"{vital.n:,} assets ({console.text(per_system)}), {len(vital.dependencies):,} dependencies")
 
 
 @app.command()

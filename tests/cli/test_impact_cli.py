@@ -107,3 +107,19 @@ def test_amsterdam_base_layer_loads_and_cascades() -> None:
     # the outage reaches water and digital through their power supply
     assert lost[("energy", "service_lost_people")] > 0
     assert lost[("water", "service_lost_people")] > 0 and lost[("digital", "service_lost_people")] > 0
+
+
+def test_validate_checks_a_base_layer_as_such(cli, vital: Path) -> None:
+    """Issue 19 item 16: a folder of vital-systems layers without a planning question."""
+    toml = vital / "instance.toml"
+    toml.write_text(toml.read_text().replace('problem = "p_median"\n', ""))
+    run = cli("validate", vital, "--json")
+    assert run.code == 0, run.stderr
+    data = run.json()
+    assert data["kind"] == "vital-systems base layer" and data["assets"] == 6
+    assert data["assets_per_system"] == {"digital": 1, "energy": 4, "water": 1}
+    human = cli("validate", vital)
+    assert human.code == 0 and "valid vital-systems base layer" in human.stdout
+    deps = vital / "dependencies.csv"
+    deps.write_text(deps.read_text().replace("SUB-W,AREA-W", "SUB-W,AREA-Q"))
+    assert_clean_error(cli("validate", vital), "dependencies.csv", "AREA-Q")
