@@ -44,6 +44,8 @@ from optimise.vital import VitalSystems
 
 ChangeKind = Literal["outage", "capacity", "load"]
 FLAG_ORDER = {"green": 0, "orange": 1, "red": 2}
+#: The flag of a system the layers hold no asset of.
+NO_DATA = "no data"
 TOL = 1e-9
 
 
@@ -254,12 +256,15 @@ class Impact:
         return pd.DataFrame(rows, columns=columns)
 
     def system_flags(self) -> pd.DataFrame:
+        """The worst flag per system and period; a system without a single asset in the layers
+        is "no data", not green: nothing was checked there."""
         flags = self.asset_flags()
+        present = set(self.vs.assets["system"].astype(str))
         rows = []
         for st in self.states:
             for system in self.vs.systems["id"]:
                 sub = flags[(flags["period"] == st.period) & (flags["system"] == system)]
-                worst = max(sub["flag"], key=FLAG_ORDER.get, default="green")
+                worst = max(sub["flag"], key=FLAG_ORDER.get, default="green") if str(system) in present else NO_DATA
                 rows.append({
                     "period": st.period, "system": system, "flag": worst,
                     "red": int((sub["flag"] == "red").sum()), "orange": int((sub["flag"] == "orange").sum()),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the console module is imported by the command line before a
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green"}
+FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green", "no data": "dim"}
 
 
 def text(value: Any) -> str:

@@ -123,3 +123,11 @@ def test_validate_checks_a_base_layer_as_such(cli, vital: Path) -> None:
     deps = vital / "dependencies.csv"
     deps.write_text(deps.read_text().replace("SUB-W,AREA-W", "SUB-W,AREA-Q"))
     assert_clean_error(cli("validate", vital), "dependencies.csv", "AREA-Q")
+
+
+def test_a_system_without_assets_is_no_data_not_green(cli, vital: Path) -> None:
+    """Issue 19 item 9: the small layers hold no mobility or waste assets: nothing was checked."""
+    data = cli("impact", vital, "--scenario", vital / "scenario.toml", "--json").json()
+    systems = {(r["period"], r["system"]): r["flag"] for r in data["flags"]["systems"]}
+    assert systems[(2027, "waste")] == systems[(2026, "mobility")] == "no data"
+    assert systems[(2026, "energy")] == "green" and systems[(2027, "energy")] == "red"
