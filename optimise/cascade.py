@@ -425,6 +425,8 @@ def resilience_summary(table: pd.DataFrame) -> dict[str, Any]:
     worst = table.iloc[0]
     deepest = table.sort_values("cascade_depth", ascending=False).iloc[0]
     return {
+        # N-1 is computed on the layers as they are today, not on a scenario's state
+        "of": "the base network (today's state, without the scenario's changes)",
         "n_minus_1_service_kept_worst": float(worst["service_kept"]),
         "n_minus_1_service_kept_mean": float(table["service_kept"].mean()),
         "worst_single_failure": worst["asset"],

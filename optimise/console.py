@@ -163,7 +163,8 @@ def print_impact(impact: Any, summary: dict[str, Any], name: str) -> None:
         out.print(flag_line(row.flag, row.explanation), soft_wrap=True)
     if "resilience" in summary:
         res = summary["resilience"]
-        out.print(f"N-1: worst single failure keeps {res['n_minus_1_service_kept_worst']:.1%} of service "
+        out.print(f"N-1 of the base network (today, without the scenario): worst single failure keeps "
+                  f"{res['n_minus_1_service_kept_worst']:.1%} of service "
                   f"({text(res['worst_single_failures'][0]['asset'])}); deepest cascade {res['deepest_cascade']} orders")
     out.print(f"evaluated in {summary['impact_seconds']:.2f} s")
 

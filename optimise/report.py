@@ -113,7 +113,9 @@ def report_markdown(impact: Impact, summary: dict[str, Any], has_map: bool) -> s
             lines.append(f"\n… {len(flagged) - 200} more in asset_flags.csv")
     res = summary.get("resilience")
     if res:
-        lines += ["", "## Resilience (N-1)", "",
+        lines += ["", "## Resilience (N-1) of the base network", "",
+                  "Single failures in today's network, without the scenario's changes: the same for every "
+                  "scenario of these layers.", "",
                   f"- service kept under the worst single failure: {res['n_minus_1_service_kept_worst']:.1%}",
                   f"- mean over all single failures: {res['n_minus_1_service_kept_mean']:.1%}",
                   f"- deepest cascade: {res['deepest_cascade']} orders",

@@ -131,3 +131,12 @@ def test_a_system_without_assets_is_no_data_not_green(cli, vital: Path) -> None:
     systems = {(r["period"], r["system"]): r["flag"] for r in data["flags"]["systems"]}
     assert systems[(2027, "waste")] == systems[(2026, "mobility")] == "no data"
     assert systems[(2026, "energy")] == "green" and systems[(2027, "energy")] == "red"
+
+
+def test_n_minus_1_says_it_describes_the_base_network(cli, vital: Path, tmp_path: Path) -> None:
+    """Issue 19 item 6: N-1 is the same for every scenario of a layer; it says so."""
+    data = cli("impact", vital, "--scenario", vital / "scenario.toml", "--json").json()
+    assert data["resilience"]["of"].startswith("the base network")
+    assert cli("impact", vital, "--scenario", vital / "scenario.toml", "--out", tmp_path / "o").code == 0
+    assert "Resilience (N-1) of the base network" in (tmp_path / "o" / "report.md").read_text()
+    assert "N-1 of the base network" in cli("impact", vital).stdout
