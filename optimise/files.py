@@ -8,6 +8,7 @@ assembled in a temporary sibling folder and swapped in whole.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import stat
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 
 from optimise.errors import InputError
@@ -129,16 +131,12 @@ def confined_path(base: Path, relative: str, *, file: str, field: str) -> Path:
 
 
 def _json_default(value: Any) -> Any:
-    import numpy as np
-
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
     if isinstance(value, np.bool_):
         return bool(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
@@ -147,10 +145,6 @@ def _json_default(value: Any) -> Any:
 def _finite(value: Any) -> Any:
     """JSON has no NaN or infinity: such figures (an empty mean, an asset without capacity)
     are written as null."""
-    import math
-
-    import numpy as np
-
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -26,7 +26,7 @@ from shapely import linestrings
 from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.geo import Metric, as_points, distance_matrix, project
 from optimise.instance import Instance
-from optimise.parameters import Parameter, check_parameters
+from optimise.parameters import Parameter
 from optimise.problem import Listing, Problem, Solution
 from optimise.schema import Column, TableSchema, check_references, validate_table
 
@@ -398,12 +398,8 @@ class LocationProblem(Problem):
     @classmethod
     def from_instance(cls, instance: Instance) -> "LocationProblem":
         toml = str(instance.toml_file)
-        params = check_parameters(cls.parameters, instance.parameters, file=toml)
-        demand = instance.table("demand", cls.tables["demand"])
-        sites = instance.table("sites", cls.tables["sites"])
-        costs = instance.table("costs", COSTS) if instance.has("costs") else None
-        labels = {k: instance.label(k) for k in ("demand", "sites", "costs")}
-        data = data_from_tables(demand, sites, costs=costs, crs=instance.crs,
+        params, tables, labels = cls.read_instance(instance, ("demand", "sites"))
+        data = data_from_tables(tables["demand"], tables["sites"], costs=tables.get("costs"), crs=instance.crs,
                                 metric=params.get("metric") or "euclidean", labels=labels, toml_file=toml)
         try:
             return cls(data, **params)

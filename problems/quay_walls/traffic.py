@@ -47,6 +47,8 @@ class _Streets:
     link_pos: dict[str, int]
     people: dict[str, float]
     params: dict[str, Any]
+    load: np.ndarray  # vehicles/h per asset
+    length: np.ndarray  # m per asset
 
     def exposure(self, k: int) -> float:
         """Mean inhabitants of link k's two end nodes (1,000 where the nodes table is silent)."""
@@ -58,8 +60,8 @@ class _Streets:
         on the detour ``path`` of length ``alt`` (inf: no path left)."""
         p = self.params
         k = self.link_pos[lid]
-        load, length = self.assets["load"].to_numpy(float), self.assets["length_m"].to_numpy(float)
-        traffic = load[k] * p["hours_per_period"]
+        length = self.length
+        traffic = self.load[k] * p["hours_per_period"]
         if not math.isfinite(alt):
             return traffic * p["cut_hours"], 0.0, 0.0
         extra_km = max(alt - length[k], 0.0) / 1000.0
@@ -85,7 +87,8 @@ def _streets(link_col: np.ndarray, has_link: np.ndarray, vital: VitalSystems | N
         if link_col[a] not in link_pos:
             raise InputError(f"unknown street link {link_col[a]!r}", file=labels["works"], field="link", row=int(a) + 1)
     people = dict(zip(nodes["id"].astype(str), nodes["people"].astype(float))) if nodes is not None else {}
-    return _Streets(graph, vital.assets, link_pos, people, params)
+    return _Streets(graph, vital.assets, link_pos, people, params, vital.assets["load"].to_numpy(float),
+                    vital.assets["length_m"].to_numpy(float))
 
 
 def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.DataFrame | None, params: dict[str, Any],
@@ -104,7 +107,7 @@ def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.D
     single = link_detours(streets.graph, streets.assets, streets.link_pos, used)
     unit = {lid: streets.per_share(lid, *single[lid]) for lid in used}
     share = works["closure_share"].to_numpy(float)
-    load = streets.assets["load"].to_numpy(float)
+    load = streets.load
     vh, vkm, air, cut = (np.zeros(n) for _ in range(4))
     for a in np.flatnonzero(has_link):
         u = unit[link_col[a]]
