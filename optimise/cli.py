@@ -1,6 +1,7 @@
 """The ``optimise`` command line.
 
-Exit codes: 0 a solution was found; 1 no solution exists or none was found in time;
+Exit codes: 0 a solution was found (check: the plan keeps every rule); 1 no solution exists or
+none was found in time (check: the plan breaks a rule);
 2 bad input (one plain message naming file, field and row); 3 an internal fault (a bug).
 Results go to stdout (a table, or exactly one JSON object with ``--json``); progress and
 solver logs go to stderr.
@@ -292,6 +293,48 @@ def impact(
         sys.stdout.write(to_json(summary, indent=None) + "\n")
         return
     console.print_impact(result, summary, plan.name)
+
+
+@app.command()
+@_guarded
+def check(
+    path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml.")],
+    plan: Annotated[Path, typer.Argument(help="The plan: a folder with its tables as solve --out writes them "
+                                              "(e.g. schedule.csv and utilities.csv, or hubs.csv and assignment.csv), "
+                                              "or the file of a plan given by one table (sites.csv).")],
+    settings: Settings = None,
+    compare: Annotated[bool, typer.Option("--compare/--no-compare", help="Also solve the instance and give the plan's distance to the optimum.")] = True,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds for the solve the plan is compared with.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative gap for that solve (0 = prove optimality).")] = None,
+    threads: Threads = None,
+    seed: Seed = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the plan's summary.json, tables, layers and report (written atomically).")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Check a plan from elsewhere (a schedule edited in a spreadsheet, hubs moved in a GIS): the
+    rules it breaks, its indicators and cascade flags, and its distance to the optimum.
+    Exit code 0 when it keeps every rule, 1 when it breaks one."""
+    from optimise.files import check_output_folder
+    from optimise.outputs import write_result
+    from optimise.plans import check_given_plan
+    from optimise.run import load_case
+
+    if out is not None:
+        check_output_folder(out)
+    case = load_case(path, None, _overrides(settings))
+    options = case.options(time_limit=time_limit, gap=gap, threads=threads, seed=seed) if compare else None
+    found = check_given_plan(case, plan, options, say=lambda line: console.err.print(console.text(line)))
+    summary = found.summary(case.problem)
+    if out is not None:
+        write_result(found.result, out, summary, impact=found.impact,
+                     figures=case.problem.figures(found.result, found.impact))
+        console.err.print(console.text(f"wrote {out}/"))
+    if json_out:
+        sys.stdout.write(to_json(summary, indent=None) + "\n")
+    else:
+        console.print_result(found.result, case.problem, found.impact)
+        console.print_plan_check(found, case.problem)
+    raise typer.Exit(EXIT_SOLVED if not found.breaks else EXIT_NO_SOLUTION)
 
 
 @app.command()

@@ -62,7 +62,7 @@ def flag_line(flag: str, explanation: str) -> str:
 
 def print_result(result: Result, problem: Problem | None = None, impact: Any = None) -> None:
     """The solver's figures, the problem's headline and listings, the plan's cascade flags."""
-    status_style = {"optimal": "green", "feasible": "yellow"}.get(result.status, "red")
+    status_style = {"optimal": "green", "feasible": "yellow", "given": "cyan"}.get(result.status, "red")
     table = Table(title=text(f"{result.problem}: {result.instance}"), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -72,10 +72,14 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
     table.add_row("gap", "-" if result.gap is None else f"{result.gap:.4%}")
     for label, value, *style in result.solution.headline:
         table.add_row(text(label), f"[{style[0]}]{text(value)}[/]" if style else text(value))
-    table.add_row("time", f"{result.seconds:.2f} s (build {result.build_seconds:.2f} s, solve {result.solve_seconds:.2f} s)")
-    table.add_row("formulation", text(f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
-                                      f"{result.size.get('columns', 0):,} columns, "
-                                      f"{result.size.get('nonzeros', 0):,} nonzeros"))
+    if result.status == "given":
+        table.add_row("time", f"{result.seconds:.2f} s (reading and evaluating the plan)")
+    else:
+        table.add_row("time", f"{result.seconds:.2f} s (build {result.build_seconds:.2f} s, solve {result.solve_seconds:.2f} s)")
+    if result.formulation:
+        table.add_row("formulation", text(f"{result.formulation}; {result.size.get('rows', 0):,} rows, "
+                                          f"{result.size.get('columns', 0):,} columns, "
+                                          f"{result.size.get('nonzeros', 0):,} nonzeros"))
     out.print(table)
     worst = impact.worst_flags() if impact is not None else {}
     for listing in problem.listings if problem is not None else ():
@@ -89,6 +93,34 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
             out.print(flag_line(row.flag, row.explanation), soft_wrap=True)
         if len(flagged) > 10:
             out.print(f"… and {len(flagged) - 10} more flags (see asset_flags.csv with --out)")
+
+
+def print_plan_check(check: Any, problem: Problem) -> None:
+    """The rules a given plan breaks, and how far it is from the optimum."""
+    if check.breaks:
+        out.print(f"[bold red]the plan breaks {len(check.breaks)} rule{'s' if len(check.breaks) > 1 else ''}:[/]")
+        for line in check.breaks:
+            out.print(f"  [red]✗[/] {text(line)}", soft_wrap=True)
+    else:
+        out.print("[green]the plan keeps every rule[/]")
+    distance = check.distance(problem)
+    if check.optimum is None:
+        return
+    if distance is None:
+        out.print(text(f"no optimum to compare with: the solve ended {check.optimum.status}"))
+        return
+    proven = "the optimum" if distance["optimum_status"] == "optimal" else \
+        f"the best plan found ({check.optimum.gap:.2%} from optimal)"
+    if distance["worse_by"] > 1e-9 * max(1.0, abs(distance["optimum"])):
+        out.print(text(f"objective {number(check.result.objective)}: {number(distance['worse_by'])} "
+                       f"({distance['worse_by_share']:.2%}) worse than {proven} ({number(distance['optimum'])})"))
+    elif distance["worse_by"] < -1e-9 * max(1.0, abs(distance["optimum"])):
+        out.print(text(f"objective {number(check.result.objective)}: {number(-distance['worse_by'])} better than "
+                       f"{proven} ({number(distance['optimum'])})"
+                       + (", only by breaking its rules" if check.breaks else "")))
+    else:
+        out.print(text(f"objective {number(check.result.objective)}: as good as {proven} "
+                       f"({number(distance['optimum'])})"))
 
 
 def print_listing(rows: Any, listing: Listing, worst_flags: dict[str, str]) -> None:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import pandas as pd
 import pyomo.environ as pyo
 
+from optimise.errors import InputError
 from optimise.instance import Instance
 from optimise.parameters import Parameter
 from optimise.schema import TableSchema
@@ -65,7 +66,7 @@ class Result:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return self.status in ("optimal", "feasible", "given")  # "given": a plan read by optimise check
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -270,6 +271,21 @@ class Problem(ABC):
         plan the solver returned that breaks a rule is a fault (exit 3), never reported as a
         plan. Default: no rules declared."""
         return []
+
+    #: The decision tables a plan is given by (``optimise check``), as ``solve --out`` writes
+    #: them, with the columns read from each.
+    plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def plan_table_needed(self, name: str) -> bool:
+        """Whether a plan must give the table ``name`` (some follow from the others)."""
+        return True
+
+    def plan_solution(self, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
+        """A plan given as its decision tables (``plan_tables``; ``files`` names each table's
+        file for messages), evaluated from the instance's data into the tables, figures and
+        objective a solve reports. Ids or periods the instance does not know are an
+        :class:`~optimise.errors.InputError`; rule breaks are for :meth:`check_plan`."""
+        raise InputError(f"the {self.name} problem cannot read a plan", field="plan")
 
     def terms(self, model: pyo.ConcreteModel) -> Any:
         """The objective terms of a built model, by the names in :attr:`objectives` (a Pyomo

@@ -14,6 +14,7 @@ Conventions
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
@@ -28,6 +29,8 @@ from optimise.geo import Metric, as_points, distance_matrix, project
 from optimise.instance import Instance
 from optimise.parameters import Parameter
 from optimise.problem import Listing, Problem, Solution
+from optimise.plans import truth_values
+from optimise.solver import SolverOutcome
 from optimise.schema import Column, TableSchema, check_references, validate_table
 
 DEMAND = TableSchema(
@@ -312,6 +315,12 @@ class LocationProblem(Problem):
     #: Served only within the parameter ``service_radius``.
     within_radius: ClassVar[bool] = False
 
+    plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {"sites": ("id", "open"),
+                                                          "assignment": ("demand_id", "site_id", "share")}
+
+    def plan_table_needed(self, name: str) -> bool:
+        return name == "sites" or self.assignment_decided
+
     def check_plan(self, solution: Solution) -> list[str]:
         """The location rules, from the data and the plan's sites and assignment tables:
         forbidden sites closed, existing sites open, the number of sites, service only from
@@ -445,13 +454,50 @@ class LocationProblem(Problem):
         best = dist.argmin(axis=1)
         return best, dist[np.arange(len(best)), best]
 
-    def nearest_plan(self, model: pyo.ConcreteModel) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, dict[str, float]]:
-        """Open sites of the solved model; every point assigned to its nearest open site;
-        the distances and their demand-weighted statistics."""
-        is_open = self.open_mask(model)
+    def nearest_plan(self, is_open: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, dict[str, float]]:
+        """Every point assigned to its nearest open site; the distances and their
+        demand-weighted statistics."""
         best, dist = self.nearest_open(is_open)
         assignment = pd.DataFrame({"demand": np.arange(self.data.n_demand), "site": best, "share": 1.0})
-        return is_open, assignment, dist, weighted_stats(dist, self.data.weights)
+        return assignment, dist, weighted_stats(dist, self.data.weights)
+
+    #: Whether the assignment is a decision of the model (capacitated problems) or follows from
+    #: the open sites (every point to its nearest open site).
+    assignment_decided: ClassVar[bool] = False
+
+    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+        return self.solution_of(self.open_mask(model), self.model_assignment(model) if self.assignment_decided else None)
+
+    def model_assignment(self, model: pyo.ConcreteModel) -> pd.DataFrame:
+        """The solved model's assignment: columns demand, site (indices), share."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
+        """The tables, figures and objective of a plan (open sites and, where it is a decision,
+        the assignment), evaluated from the data."""
+
+    def plan_solution(self, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
+        """A plan given as a sites table (id, open) and, where the assignment is a decision, an
+        assignment table (demand_id, site_id, share), evaluated from the data."""
+        d = self.data
+        sites = tables["sites"]
+        check_references(sites["id"].astype(str), [str(i) for i in d.site_ids], file=files["sites"], field="id", what="site")
+        is_open = np.zeros(d.n_sites, dtype=bool)
+        is_open[pd.Index([str(i) for i in d.site_ids]).get_indexer(sites["id"].astype(str))] = truth_values(
+            sites["open"], files["sites"], "open")
+        if not self.assignment_decided:
+            return self.solution_of(is_open)
+        given = tables["assignment"]
+        check_references(given["demand_id"].astype(str), [str(i) for i in d.demand_ids], file=files["assignment"],
+                         field="demand_id", what="demand point")
+        check_references(given["site_id"].astype(str), [str(i) for i in d.site_ids], file=files["assignment"],
+                         field="site_id", what="site")
+        assignment = pd.DataFrame({
+            "demand": pd.Index([str(i) for i in d.demand_ids]).get_indexer(given["demand_id"].astype(str)),
+            "site": pd.Index([str(i) for i in d.site_ids]).get_indexer(given["site_id"].astype(str)),
+            "share": pd.to_numeric(given["share"], errors="coerce").fillna(0.0).to_numpy(float)})
+        return self.solution_of(is_open, assignment[assignment["share"] > 0].reset_index(drop=True))
 
     def cover_sets(self, radius: float) -> list[list[int]]:
         """For each demand point, the sites within ``radius`` of it."""

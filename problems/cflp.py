@@ -115,16 +115,21 @@ class CFLP(LocationProblem):
         model.maps = {"pairs": pairs}  # x[q] -> (point, site) = pairs[q]
         return model
 
-    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
-        d = self.data
-        is_open = self.open_mask(model)
+    assignment_decided = True
+
+    def model_assignment(self, model: pyo.ConcreteModel) -> pd.DataFrame:
         pairs = model.maps["pairs"]
         share = np.array([pyo.value(model.x[k]) for k in range(len(pairs))])
         used = share > 1e-9
-        assignment = pd.DataFrame({"demand": pairs[used, 0], "site": pairs[used, 1], "share": share[used]})
+        return pd.DataFrame({"demand": pairs[used, 0], "site": pairs[used, 1], "share": share[used]})
+
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
+        d = self.data
+        if assignment is None:
+            raise ValueError("a capacitated plan states its assignment")
         opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
         opening_cost = float(opening[is_open].sum())
-        transport = float((d.assign_cost[pairs[used, 0], pairs[used, 1]] * share[used]).sum())
+        transport = float((d.assign_cost[assignment["demand"], assignment["site"]] * assignment["share"]).sum())
         split_points = int((assignment.groupby("demand").size() > 1).sum())
         load = np.bincount(assignment["site"], weights=d.weights[assignment["demand"]] * assignment["share"],
                            minlength=d.n_sites)

@@ -69,9 +69,9 @@ class LSCP(LocationProblem):
         )
         return model
 
-    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
         d = self.data
-        is_open, assignment, dist, stats = self.nearest_plan(model)
+        assignment, dist, stats = self.nearest_plan(is_open)
         cost = float(self.site_costs()[is_open].sum())
         headline = [
             ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),

@@ -112,10 +112,9 @@ class MCLP(LocationProblem):
             model.z[g].set_value(float(covered[g]))
         return {"start_objective": search.value(plan), "greedy_objective": search.value(greedy)}
 
-    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
         d = self.data
         radius = self.params["service_radius"]
-        is_open = self.open_mask(model)
         best, dist = self.nearest_open(is_open)
         covered = dist <= radius
         covered_weight = float(d.weights[covered].sum())

@@ -109,9 +109,9 @@ class PCenter(LocationProblem):
         )
         return model
 
-    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
         d = self.data
-        is_open, assignment, dist, stats = self.nearest_plan(model)
+        assignment, dist, stats = self.nearest_plan(is_open)
         radius = float(dist.max())
         headline = [
             ("sites opened", f"{int(is_open.sum())} of {d.n_sites}"),

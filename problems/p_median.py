@@ -111,9 +111,9 @@ class PMedian(LocationProblem):
         d = self.data
         return RadiusCuts(model, d.assign_cost, p=self.params["p"], fixed=d.fixed, forbidden=d.forbidden)
 
-    def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
+    def solution_of(self, is_open: np.ndarray, assignment: pd.DataFrame | None = None) -> Solution:
         d = self.data
-        is_open, assignment, dist, stats = self.nearest_plan(model)
+        assignment, dist, stats = self.nearest_plan(is_open)
         total = float(np.where(is_open[None, :], d.assign_cost, np.inf).min(axis=1).sum())
         summary = {"total_cost": total, **stats}
         headline = [

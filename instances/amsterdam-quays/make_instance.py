@@ -36,6 +36,22 @@ RD = "EPSG:28992"
 DAM = (121400.0, 487400.0)
 CENTRAAL = (121900.0, 488200.0)
 FIRST_YEAR = 2027
+#: Who pays for and does the works on each system's cables and pipes: the grid operator and the
+#: water company of Amsterdam, and the telecom companies together.
+OPERATOR = {"energy": "Liander", "water": "Waternet", "digital": "telecom operators"}
+
+
+def operator_budgets(utilities: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    """Per operator and year: 1.5 × the cost of its cables and pipes whose window lies in the
+    horizon, spread evenly, rounded to 0.1 million; crews 1.5 × their crew-years, spread, plus 1."""
+    rows = []
+    inside = utilities[utilities["latest"] <= years[-1]]
+    for name in sorted(set(OPERATOR.values())):
+        mine = inside[inside["operator"] == name]
+        budget = round(1.5 * mine["cost"].sum() / len(years), -5)
+        crews = int(np.ceil(1.5 * (mine["crews"] * mine["duration"]).sum() / len(years))) + 1
+        rows += [{"operator": name, "period": int(y), "budget": budget, "crews": crews} for y in years]
+    return pd.DataFrame(rows)
 
 
 def quay_segments(bridges: gpd.GeoDataFrame, radius: float) -> gpd.GeoDataFrame:
@@ -136,9 +152,6 @@ def build(seed: int, small: bool) -> None:
     avg_active = works["duration"].sum() / periods
     crews = int(np.ceil(1.25 * (works.loc[due, "crews"] * works.loc[due, "duration"]).sum() / periods)) + 6
     period_table = pd.DataFrame({"period": years, "budget": budget, "crews": crews})
-    districts = works.groupby("district").size().rename("works").reset_index()
-    districts["max_closures"] = np.maximum(2, np.ceil(1.6 * districts["works"] / periods)).astype(int)
-    districts = districts.rename(columns={"district": "id"})[["id", "max_closures"]]
     sail = [y for y in years if y % 5 == 0]
     blackouts = pd.DataFrame({"period": sail, "district": "A-IJ",
                               "reason": "SAIL Amsterdam: no works along the IJ waterfront"})
@@ -179,6 +192,15 @@ def build(seed: int, small: bool) -> None:
             util_deps.append((uid, f"{area_prefix}{hood}", "supply", 0.1))
             util_deps.append((w.id, uid, "space", 0.3))
     utilities = pd.DataFrame(util_rows)
+    utilities["operator"] = utilities["system"].map(OPERATOR)
+    utilities["crews"] = 1.0
+    operators = operator_budgets(utilities, years)
+    # a district bears 1.6 x its works per year at once, plus 0.8 x its cables and pipes
+    # due within the horizon (done on their own, each closes its host again)
+    due_cables = utilities.loc[utilities["latest"] <= years[-1], "host"].map(dict(zip(works["id"], works["district"])))
+    districts = pd.DataFrame({"works": works.groupby("district").size(), "cables": due_cables.value_counts()}).fillna(0)
+    districts["max_closures"] = np.maximum(2, np.ceil((1.6 * districts["works"] + 0.8 * districts["cables"]) / periods)).astype(int)
+    districts = districts.rename_axis("id").reset_index()[["id", "max_closures"]]
     del hood_xy
 
     # --- vital systems: the base layer without street cables, plus quays and utilities -----
@@ -213,6 +235,7 @@ def build(seed: int, small: bool) -> None:
     blackouts.to_csv(folder / "blackouts.csv", index=False)
     precedence.to_csv(folder / "precedence.csv", index=False)
     utilities.to_csv(folder / "utilities.csv", index=False)
+    operators.to_csv(folder / "operators.csv", index=False)
     nodes.to_csv(folder / "nodes.csv", index=False)
     vital.to_file(folder / "assets.gpkg", layer="assets", driver="GPKG")
     d.to_csv(folder / "dependencies.csv", index=False)

@@ -258,6 +258,12 @@ class HubSiting(Problem):
     def check_plan(self, solution: Solution) -> list[str]:
         return solution_rules(self.data, self.params, solution)
 
+    plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {"hubs": ("id", "open", "size"),
+                                                          "assignment": ("demand_id", "site_id", "share")}
+
+    def plan_solution(self, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
+        return solution.plan_solution(self.data, self.params, tables, files)
+
     def scenario(self, result: Any) -> Any:
         """The plan for the cascade checker: each hub's charging load on its asset and on
         the suppliers upstream (the shares the grid constraint uses)."""

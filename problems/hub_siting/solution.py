@@ -13,6 +13,8 @@ import pandas as pd
 import pyomo.environ as pyo
 from shapely import linestrings
 
+from optimise.errors import InputError
+from optimise.schema import check_references
 from optimise.problem import Solution, weighted_sum
 from problems._location import weighted_stats
 
@@ -191,6 +193,46 @@ def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
 
 def _minutes(value: float) -> str:
     return "-" if value is None or not np.isfinite(value) else f"{value:.1f} min"
+
+
+def plan_solution(d: HubData, params: dict[str, Any], tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
+    """A plan given as a hubs table (id, open, size) and an assignment table (demand_id,
+    site_id, share), evaluated from the data. A point sent to a hub it cannot walk to is kept
+    in the assignment table for the rule check to name (it counts in no figure)."""
+    from optimise.plans import truth_values
+
+    hubs, given = tables["hubs"], tables["assignment"]
+    site_ids = [str(i) for i in d.site_ids]
+    check_references(hubs["id"].astype(str), site_ids, file=files["hubs"], field="id", what="site")
+    is_open = truth_values(hubs["open"], files["hubs"], "open")
+    size_ids = d.sizes["id"].astype(str).tolist()
+    size_of = np.full(d.n_sites, -1)
+    position = pd.Index(site_ids).get_indexer(hubs["id"].astype(str))
+    for r, (j, built, size) in enumerate(zip(position, is_open, hubs["size"])):
+        if not built:
+            continue
+        if str(size) not in size_ids:
+            raise InputError(f"size {size!r} is not a hub size of the instance ({', '.join(size_ids)})",
+                             file=files["hubs"], field="size", row=r + 1)
+        size_of[j] = size_ids.index(str(size))
+    check_references(given["demand_id"].astype(str), [str(i) for i in d.demand_ids], file=files["assignment"],
+                     field="demand_id", what="demand point")
+    check_references(given["site_id"].astype(str), site_ids, file=files["assignment"], field="site_id", what="site")
+    i = pd.Index([str(x) for x in d.demand_ids]).get_indexer(given["demand_id"].astype(str))
+    j = pd.Index(site_ids).get_indexer(given["site_id"].astype(str))
+    amount = pd.to_numeric(given["share"], errors="coerce")
+    if amount.isna().any():
+        r = int(np.flatnonzero(amount.isna().to_numpy())[0]) + 1
+        raise InputError("the share is not a number", file=files["assignment"], field="share", row=r)
+    pair_of = {(int(a), int(b)): q for q, (a, b) in enumerate(d.pairs)}
+    q = np.array([pair_of.get((int(a), int(b)), -1) for a, b in zip(i, j)], dtype=int)
+    share = np.zeros(len(d.pairs))
+    np.add.at(share, q[q >= 0], amount.to_numpy(float)[q >= 0])
+    plan = hub_solution(d, params, size_of, share)
+    unreachable = given[q < 0][["demand_id", "site_id", "share"]]
+    if len(unreachable):
+        plan.tables["assignment"] = pd.concat([plan.tables["assignment"], unreachable], ignore_index=True)
+    return plan
 
 
 def check_plan(d: HubData, params: dict[str, Any], plan: Solution) -> list[str]:

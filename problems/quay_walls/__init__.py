@@ -31,17 +31,20 @@ Parameters
     smaller than ``min_interaction`` of the smaller single hindrance are left out, and each
     work keeps its ``max_interactions`` largest (documented approximations; the tables
     report what the plan costs under the model).
-    For u ∈ U: a window [e_u, l_u], cost c_u, duration δ_u, saving σ_u when moved in the
-    works on its host (bundled: same start period as the host); done separately it closes
-    the host again for δ_u periods.
+    For u ∈ U: a window [e_u, l_u], cost c_u, duration δ_u, crews r_u, saving σ_u when moved
+    in the works on its host (bundled: its works start with the host's); done on its own it
+    closes the host again for δ_u periods, starting in V_u ⊆ [e_u, l_u] (finished within the
+    horizon, no period in a blackout of the host's district). Its works cost
+    π_u = (c_u − σ_u)/δ_u (bundled) or c_u/δ_u (on its own) per period and take r_u crews, from
+    its operator o(u)'s budget B^o_τ and crews K^o_τ, or from B_τ, K_τ without an operator.
+    Write c_uτ for u's works running in τ (Σ of its b_ut, v_ut with t ≤ τ < t + δ_u) and
+    o_uτ for the part done on its own (the v_ut only): o_uτ is a closure of h(u).
 
 Variables
     s_at ∈ {0,1} (t ∈ S_a): a starts in t;  w_aτ = Σ_{t ≤ τ < t+δ_a} s_at (in works in τ);
-    b_ut, v_ut ∈ [0,1]: u bundled with its host starting in t / done separately starting in
-    t; λ_u ∈ [0,1]: u done after the horizon (only when l_u > H); z_abτ ≥ 0 interactions.
-    (b, v, λ and z may be continuous: with s fixed, the remaining problem is a choice of the
-    cheapest allowed option per cable and an exact linearisation of products, whose optimum
-    is integral.)
+    b_ut, v_ut ∈ {0,1}: u bundled with its host starting in t / done on its own starting in
+    t ∈ V_u; λ_u ∈ {0,1}: u done after the horizon (only when l_u > H); z_abτ ∈ [0,1]
+    interactions (continuous: an exact linearisation of products of binaries).
 
 Objective terms
     hindrance = Σ_at s_at η_a Σ_{τ active} g_τ + Σ_I Δ^η_ab Σ_τ g_τ z_abτ + Σ_u Σ_t v_ut η_h(u) Σ g + λ_u η_h(u) δ_u g_H
@@ -52,13 +55,16 @@ Objective terms
 
 Constraints (the model's families, by name; model.py has one function for each)
     once        Σ_t s_at = 1 (a due: L_a ≤ H),  ≤ 1 otherwise
-    budget      Σ_a (c_a/δ_a) w_aτ ≤ B_τ                                    ∀ τ
-    crews       Σ_a r_a w_aτ ≤ K_τ                                          ∀ τ
-    district    Σ_{a∈d} w_aτ ≤ M_d                                          ∀ d, τ
+    budget      Σ_a (c_a/δ_a) w_aτ + Σ_{u: no operator} π_u c_uτ ≤ B_τ      ∀ τ
+    crews       Σ_a r_a w_aτ + Σ_{u: no operator} r_u c_uτ ≤ K_τ             ∀ τ
+    operator_budget  Σ_{u: o(u)=o} π_u c_uτ ≤ B^o_τ                          ∀ o, τ
+    operator_crews   Σ_{u: o(u)=o} r_u c_uτ ≤ K^o_τ                          ∀ o, τ
+    district    Σ_{a∈d} w_aτ + Σ_{u: h(u)∈d} o_uτ ≤ M_d                      ∀ d, τ
     precedence  Σ_{t ≤ τ} s_bt ≤ Σ_{t ≤ τ−δ_a} s_at       ∀ (a,b) ∈ P, τ   (b starts after a ends)
-    conflict    w_aτ + w_bτ ≤ 1                           ∀ (a,b) ∈ C, τ
+    conflict    x + y ≤ 1  for x ∈ {w_aτ} ∪ {o_uτ: h(u)=a}, y ∈ {w_bτ} ∪ {o_uτ: h(u)=b}
+                                                          ∀ (a,b) ∈ C, τ
     inter       z_abτ ≥ w_aτ + w_bτ − 1,  z_abτ ≤ w_aτ,  z_abτ ≤ w_bτ   ∀ (a,b) ∈ I, τ   (z = w_a w_b)
-    util_once   Σ_t b_ut + Σ_t v_ut + λ_u = 1                           ∀ u
+    util_once   Σ_t b_ut + Σ_{t∈V_u} v_ut + λ_u = 1                     ∀ u
     bundle      b_ut ≤ s_h(u)t                                          ∀ u, t ∈ [e_u, l_u]
 
 Modules: schema (instance format), data (tables to model data), traffic (detours and
@@ -97,8 +103,9 @@ class QuayWalls(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "time-indexed starts"
-    elastic: ClassVar[tuple[str, ...]] = ("once", "budget", "crews", "district", "precedence", "conflict")
-    resources: ClassVar[tuple[str, ...]] = ("budget", "crews", "district")
+    elastic: ClassVar[tuple[str, ...]] = ("once", "budget", "crews", "operator_budget", "operator_crews", "district",
+                                          "precedence", "conflict")
+    resources: ClassVar[tuple[str, ...]] = ("budget", "crews", "operator_budget", "operator_crews", "district")
     elastic_weights: ClassVar[dict[str, float]] = {"once": 10.0}  # a safe life is the last rule to give
     listings: ClassVar[tuple[Listing, ...]] = (Listing(
         "periods", (("period", "period"), ("works_active", "works"), ("bridges_started", "bridges"),
@@ -147,6 +154,11 @@ class QuayWalls(Problem):
         elif family in ("budget", "crews"):
             have = d.budget[int(index)] if family == "budget" else d.crews[int(index)]
             subject = f"the {family} of {year(index)} ({have:,.0f})"
+        elif family in ("operator_budget", "operator_crews"):
+            o, tau = maps.operator_rows[int(index)]
+            what = family.split("_")[1]
+            have = (d.operator_budget if what == "budget" else d.operator_crews)[o, tau]
+            subject = f"the {what} of {d.operators[o]} in {year(tau)} ({have:,.0f})"
         elif family == "district":
             dist, tau = maps.limited[int(index)]
             subject = f"the closure limit of district {dist} in {year(tau)} ({d.district_limit[dist]})"
@@ -164,8 +176,8 @@ class QuayWalls(Problem):
             return f"{subject} is {amount:.1%} used by the plan"
         if family == "once":
             return f"{subject}, but cannot within the other rules"
-        if family in ("budget", "crews"):
-            return f"{subject} is {amount:,.0f}{'' if family == 'budget' else ' crews'} short"
+        if family in ("budget", "crews", "operator_budget", "operator_crews"):
+            return f"{subject} is {amount:,.0f}{' crews' if family.endswith('crews') else ''} short"
         if family == "district":
             return f"{subject} would need {amount:g} more closures at once"
         if family == "precedence":
@@ -208,6 +220,16 @@ class QuayWalls(Problem):
 
     def check_plan(self, solution: Solution) -> list[str]:
         return schedule_rules(self.data, solution)
+
+    plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {"schedule": ("id", "start"),
+                                                          "utilities": ("id", "mode", "period")}
+
+    def plan_table_needed(self, name: str) -> bool:
+        return name == "schedule" or len(self.data.utilities) > 0
+
+    def plan_solution(self, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
+        start, modes = solution.plan_of(self.data, tables, files)
+        return self.schedule_solution(start, modes)
 
     def scenario(self, result: Any) -> Any:
         """The schedule per period for the cascade checker: works out while renewed; cables

@@ -30,7 +30,11 @@ class QuayData:
     interactions: pd.DataFrame  # a, b, d_hindrance, d_air, d_vkm: the ones the model keeps
     all_interactions: pd.DataFrame  # every interaction between works whose windows overlap
     conflicts: list[tuple[int, int]]
-    utilities: pd.DataFrame  # with host index, window indices
+    utilities: pd.DataFrame  # with host index, window indices, operator index (-1: the renewal budget)
+    separate_starts: list[np.ndarray]  # per cable: the periods its own works may start (window, horizon, blackouts)
+    operators: list[str]  # the cable and pipe operators with their own budget and crews
+    operator_budget: np.ndarray  # (operators x periods)
+    operator_crews: np.ndarray  # (operators x periods)
     blackout: np.ndarray  # (works x periods) bool
     vital: VitalSystems | None
     geometry: Any
@@ -107,6 +111,10 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
     _check_budget(works, due, latest, lab, periods, labels)
     traffic, interactions, conflicts, all_interactions = traffic_figures(works, vital, tables.get("nodes"), params, labels, starts, duration)
     util = _utilities(tables.get("utilities"), pos, index, lab, labels)
+    operators, operator_budget, operator_crews = _operators(tables.get("operators"), util, lab, labels)
+    util["operator_index"] = [operators.index(o) if o else -1 for o in util["operator"].astype(str)] if len(util) else []
+    separate_starts = [_separate_starts(blackout[int(h)], int(lo), int(hi), int(du)) for h, lo, hi, du in
+                       zip(util["host_index"], util["window_lo"], util["window_hi"], util["duration"])]
     geometry = None
     import geopandas as gpd
 
@@ -116,6 +124,8 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
                     budget=periods["budget"].to_numpy(float), crews=periods["crews"].to_numpy(float),
                     latest=latest, due=due, starts=starts, district_limit=limits, precedence=precedence,
                     traffic=traffic, interactions=interactions, all_interactions=all_interactions, conflicts=conflicts, utilities=util,
+                    separate_starts=separate_starts, operators=operators, operator_budget=operator_budget,
+                    operator_crews=operator_crews,
                     blackout=blackout, vital=vital, geometry=geometry, labels=labels)
 
 
@@ -141,7 +151,8 @@ def _check_budget(works: pd.DataFrame, due: np.ndarray, latest: np.ndarray, lab:
 
 def _utilities(util: pd.DataFrame | None, pos: dict[str, int], index: dict[int, int], lab: np.ndarray,
                labels: dict[str, str]) -> pd.DataFrame:
-    columns = ["id", "host", "system", "type", "duration", "cost", "saving", "asset", "host_index", "window_lo", "window_hi"]
+    columns = ["id", "host", "system", "type", "duration", "cost", "saving", "asset", "operator", "crews", "host_index",
+               "window_lo", "window_hi"]
     if util is None:
         return pd.DataFrame(columns=columns)
     label = labels["utilities"]
@@ -166,3 +177,45 @@ def _utilities(util: pd.DataFrame | None, pos: dict[str, int], index: dict[int, 
     keep = (util["earliest"] <= lab[-1]).to_numpy()  # windows after the horizon are not planned here
     return out[keep].reset_index(drop=True)
 
+
+
+def _separate_starts(host_blackout: np.ndarray, lo: int, hi: int, duration: int) -> np.ndarray:
+    """The periods a cable's own works may start: in its window, finished within the horizon,
+    and not in a blackout of its host's district (its works close the host)."""
+    H = len(host_blackout)
+    return np.array([t for t in range(lo, min(hi, H - 1) + 1)
+                     if t + duration <= H and not host_blackout[t:t + duration].any()], dtype=int)
+
+
+def _operators(table: pd.DataFrame | None, util: pd.DataFrame, lab: np.ndarray,
+               labels: dict[str, str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Budget and crews per operator and period; every operator the utilities name needs a row
+    for every period."""
+    named = sorted({str(o) for o in util["operator"] if isinstance(o, str) and o}) if len(util) else []
+    if table is None:
+        if named:
+            r = int(np.flatnonzero(util["operator"].astype(str) == named[0])[0]) + 1
+            raise InputError(f"operator {named[0]!r} has no budget: add an operators table (operator, period, "
+                             f"budget, crews) or leave the field empty to pay from the renewal budget",
+                             file=labels["utilities"], field="operator", row=r)
+        return [], np.zeros((0, len(lab))), np.zeros((0, len(lab)))
+    label = labels["operators"]
+    operators = sorted(set(table["operator"].astype(str)) | set(named))
+    budget = np.full((len(operators), len(lab)), np.nan)
+    crews = np.full((len(operators), len(lab)), np.nan)
+    index = {int(v): k for k, v in enumerate(lab)}
+    for r, row in enumerate(table.itertuples(index=False)):
+        o, t = operators.index(str(row.operator)), index.get(int(row.period))
+        if t is None:
+            raise InputError(f"period {int(row.period)} is not in the periods table", file=label, field="period", row=r + 1)
+        if not np.isnan(budget[o, t]):
+            raise InputError(f"operator {row.operator!r} has two rows for {int(row.period)}", file=label,
+                             field="period", row=r + 1)
+        budget[o, t], crews[o, t] = float(row.budget), float(row.crews)
+    for o, name in enumerate(operators):
+        missing = np.flatnonzero(np.isnan(budget[o]))
+        if len(missing):
+            where = labels["utilities"] if name not in set(table["operator"].astype(str)) else label
+            raise InputError(f"operator {name!r} has no budget and crews for {int(lab[missing[0]])}", file=where,
+                             field="operator", row=None)
+    return operators, budget, crews

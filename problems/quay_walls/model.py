@@ -33,6 +33,9 @@ class QuayMaps:
     bundled: list[tuple[int, int, int]] = field(default_factory=list)  # b[r] -> (cable u, t, host start q)
     separate: list[tuple[int, int]] = field(default_factory=list)  # v[r] -> (cable u, t)
     later: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # later[k] -> cable u
+    # τ -> (cable u, its b or v variable, done on its own) for the cable works running in τ
+    cable_works: dict[int, list[tuple[int, Any, bool]]] = field(default_factory=dict)
+    operator_rows: list[tuple[int, int]] = field(default_factory=list)  # operator_*[k] -> (operator, τ)
 
     def in_works(self, s: list[Any], a: int, tau: int) -> tuple[list[float], list[Any]]:
         """w_aτ as (coefficients, variables)."""
@@ -59,14 +62,15 @@ def growth(d: QuayData, params: dict[str, Any]) -> np.ndarray:
 def build_model(d: QuayData, params: dict[str, Any], name: str) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=name)
     define_starts(m, d)
+    define_utilities(m, d)
     define_once(m, d)
     define_budget(m, d)
     define_crews(m, d)
+    define_operators(m, d)
     define_district(m, d)
     define_precedence(m, d)
     define_conflict(m, d)
     define_interactions(m, d)
-    define_utilities(m, d)
     define_objective(m, d, params)
     return m
 
@@ -87,6 +91,47 @@ def define_starts(m: pyo.ConcreteModel, d: QuayData) -> None:
     m.s_list = [m.s[q] for q in range(len(starts))]
 
 
+def define_utilities(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """util_once: Σ_t b_ut + Σ_{t ∈ V_u} v_ut + λ_u = 1 (bundled, on its own, or after the
+    horizon); bundle: b_ut ≤ s_h(u)t (bundled only in the period its host starts). The options
+    are binary: their works count against budgets, crews and closure limits."""
+    util, H, starts, by_work = d.utilities, d.horizon, m.maps.starts, m.maps.by_work
+    bundled, separate = [], []
+    for u in range(len(util)):
+        host = int(util["host_index"].iloc[u])
+        lo, hi = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u])
+        host_starts = {starts[q][1]: q for q in by_work[host]}
+        bundled += [(u, t, host_starts[t]) for t in range(lo, min(hi, H - 1) + 1) if t in host_starts]
+        separate += [(u, int(t)) for t in d.separate_starts[u]]
+    later = np.flatnonzero(util["window_hi"].to_numpy(int) >= H) if len(util) else np.zeros(0, dtype=int)
+    m.maps.bundled, m.maps.separate, m.maps.later = bundled, separate, later
+    m.B = pyo.RangeSet(0, len(bundled) - 1)
+    m.b = pyo.Var(m.B, domain=pyo.Binary)
+    m.V = pyo.RangeSet(0, len(separate) - 1)
+    m.v = pyo.Var(m.V, domain=pyo.Binary)
+    m.L = pyo.RangeSet(0, len(later) - 1)
+    m.later = pyo.Var(m.L, domain=pyo.Binary)
+    options: list[list[Any]] = [[] for _ in range(len(util))]
+    duration = util["duration"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
+    for r, (u, t, _) in enumerate(bundled):
+        options[u].append(m.b[r])
+        for tau in range(t, min(t + duration[u], H)):
+            m.maps.cable_works.setdefault(tau, []).append((u, m.b[r], False))
+    for r, (u, t) in enumerate(separate):
+        options[u].append(m.v[r])
+        for tau in range(t, t + duration[u]):
+            m.maps.cable_works.setdefault(tau, []).append((u, m.v[r], True))
+    for k, u in enumerate(later):
+        options[int(u)].append(m.later[k])
+    for u in range(len(util)):
+        if not options[u]:
+            raise InfeasibleInput(f"{util['id'].iloc[u]!r} has no period in its window to be replaced (blackouts, "
+                                  f"the horizon)", file=d.labels["utilities"], field="latest", row=u + 1)
+    m.util_once = pyo.Constraint(range(len(util)), rule=lambda m, u: linear([1] * len(options[u]), options[u]) == 1)
+    s = m.s_list
+    m.bundle = pyo.Constraint(m.B, rule=lambda m, r: m.b[r] <= s[bundled[r][2]])
+
+
 def define_once(m: pyo.ConcreteModel, d: QuayData) -> None:
     """once: Σ_t s_at = 1 for a work due within the horizon (its safe life), ≤ 1 otherwise."""
     by_work, s = m.maps.by_work, m.s_list
@@ -100,38 +145,89 @@ def define_once(m: pyo.ConcreteModel, d: QuayData) -> None:
     m.once = pyo.Constraint(range(d.n), rule=rule)
 
 
+def cable_cost_rate(d: QuayData) -> tuple[np.ndarray, np.ndarray]:
+    """Per cable, its cost per period of its own works: (bundled, on its own)."""
+    util = d.utilities
+    if not len(util):
+        return np.zeros(0), np.zeros(0)
+    duration = util["duration"].to_numpy(float)
+    cost = util["cost"].to_numpy(float)
+    return (cost - util["saving"].to_numpy(float)) / duration, cost / duration
+
+
 def define_budget(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """budget: Σ_a (c_a/δ_a) w_aτ ≤ B_τ."""
+    """budget: Σ_a (c_a/δ_a) w_aτ + Σ_{u paid from it} (cost rate) (cable works in τ) ≤ B_τ."""
     rate = d.works["cost"].to_numpy(float) / d.works["duration"].to_numpy(int)
-    _per_period_limit(m, d, "budget", rate, d.budget)
+    bundled, alone = cable_cost_rate(d)
+    _per_period_limit(m, d, "budget", rate, d.budget, lambda u, own: alone[u] if own else bundled[u])
 
 
 def define_crews(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """crews: Σ_a r_a w_aτ ≤ K_τ."""
-    _per_period_limit(m, d, "crews", d.works["crews"].to_numpy(float), d.crews)
+    """crews: Σ_a r_a w_aτ + Σ_{u of the city} r_u (cable works in τ) ≤ K_τ."""
+    crews = d.utilities["crews"].to_numpy(float) if len(d.utilities) else np.zeros(0)
+    _per_period_limit(m, d, "crews", d.works["crews"].to_numpy(float), d.crews, lambda u, own: crews[u])
 
 
-def _per_period_limit(m: pyo.ConcreteModel, d: QuayData, family: str, weights: np.ndarray, limit: np.ndarray) -> None:
+def _per_period_limit(m: pyo.ConcreteModel, d: QuayData, family: str, weights: np.ndarray, limit: np.ndarray,
+                      cable_weight: Any) -> None:
     s = m.s_list
+    city = d.utilities["operator_index"].to_numpy(int) < 0 if len(d.utilities) else np.zeros(0, dtype=bool)
 
     def rule(m: Any, tau: int) -> Any:
         coefs, variables = m.maps.per_period(s, weights, range(d.n), tau)
+        for u, var, own in m.maps.cable_works.get(tau, []):
+            if city[u] and cable_weight(u, own):
+                coefs.append(cable_weight(u, own))
+                variables.append(var)
         return pyo.Constraint.Skip if not variables else linear(coefs, variables) <= float(limit[tau])
 
     m.add_component(family, pyo.Constraint(range(d.horizon), rule=rule))
 
 
+def define_operators(m: pyo.ConcreteModel, d: QuayData) -> None:
+    """operator_budget, operator_crews: per operator o and period τ, the cost rate and crews
+    of its cables' works in τ stay within its own budget and crews."""
+    util = d.utilities
+    rows = [(o, tau) for o in range(len(d.operators)) for tau in range(d.horizon)]
+    m.maps.operator_rows = rows
+    if not rows:
+        m.operator_budget = pyo.Constraint(range(0))
+        m.operator_crews = pyo.Constraint(range(0))
+        return
+    owner = util["operator_index"].to_numpy(int)
+    crews = util["crews"].to_numpy(float)
+    bundled, alone = cable_cost_rate(d)
+
+    def limit(values: np.ndarray, weight: Any) -> Any:
+        def rule(m: Any, k: int) -> Any:
+            o, tau = rows[k]
+            terms = [(weight(u, own), var) for u, var, own in m.maps.cable_works.get(tau, []) if owner[u] == o]
+            terms = [(c, v) for c, v in terms if c]
+            if not terms:
+                return pyo.Constraint.Skip
+            return linear([c for c, _ in terms], [v for _, v in terms]) <= float(values[o, tau])
+        return rule
+
+    m.operator_budget = pyo.Constraint(range(len(rows)), rule=limit(d.operator_budget,
+                                                                    lambda u, own: alone[u] if own else bundled[u]))
+    m.operator_crews = pyo.Constraint(range(len(rows)), rule=limit(d.operator_crews, lambda u, own: crews[u]))
+
+
 def define_district(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """district: Σ_{a∈d} w_aτ ≤ M_d (rows that cannot bind are left out)."""
+    """district: Σ_{a∈d} w_aτ + Σ_{u on a work in d} (u's own works in τ) ≤ M_d: a cable done on
+    its own closes its host again (rows that cannot bind are left out)."""
     districts = d.works["district"].astype(str).to_numpy()
     limited = [(dist, tau) for dist in sorted(d.district_limit) for tau in range(d.horizon)]
     members = {dist: np.flatnonzero(districts == dist) for dist in d.district_limit}
+    host_district = districts[d.utilities["host_index"].to_numpy(int)] if len(d.utilities) else np.zeros(0, dtype=str)
     ones, s = np.ones(d.n), m.s_list
     m.maps.limited = limited
 
     def rule(m: Any, k: int) -> Any:
         dist, tau = limited[k]
         coefs, variables = m.maps.per_period(s, ones, members[dist], tau)
+        own = [var for u, var, alone in m.maps.cable_works.get(tau, []) if alone and host_district[u] == dist]
+        coefs, variables = coefs + [1.0] * len(own), variables + own
         if len(variables) <= d.district_limit[dist]:
             return pyo.Constraint.Skip
         return linear(coefs, variables) <= d.district_limit[dist]
@@ -159,18 +255,26 @@ def define_precedence(m: pyo.ConcreteModel, d: QuayData) -> None:
 
 
 def define_conflict(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """conflict: w_aτ + w_bτ ≤ 1 for pairs whose joint closure cuts the street network."""
-    active, s = m.maps.active, m.s_list
-    rows = [(a, b, tau) for a, b in d.conflicts for tau in range(d.horizon) if active.get((a, tau)) and active.get((b, tau))]
-    m.maps.conflicts = rows
+    """conflict: x + y ≤ 1 for every closure x of a (its renewal w_aτ, or the own works of a cable
+    under it) and every closure y of b, for pairs whose joint closure cuts the street network."""
+    s = m.s_list
+    under: dict[int, list[int]] = {}
+    for u, h in enumerate(d.utilities["host_index"].to_numpy(int) if len(d.utilities) else []):
+        under.setdefault(int(h), []).append(u)
 
-    def rule(m: Any, k: int) -> Any:
-        a, b, tau = rows[k]
-        ca, va = m.maps.in_works(s, a, tau)
-        cb, vb = m.maps.in_works(s, b, tau)
-        return linear(ca + cb, va + vb) <= 1
+    def closures(a: int, tau: int) -> list[tuple[list[float], list[Any]]]:
+        out = [m.maps.in_works(s, a, tau)] if m.maps.active.get((a, tau)) else []
+        cables = set(under.get(a, []))
+        return out + [([1.0], [var]) for u, var, alone in m.maps.cable_works.get(tau, []) if alone and u in cables]
 
-    m.conflict = pyo.Constraint(range(len(rows)), rule=rule)
+    rows = []
+    for a, b in d.conflicts:
+        for tau in range(d.horizon):
+            for x in closures(a, tau):
+                rows += [(a, b, tau, x, y) for y in closures(b, tau)]
+    m.maps.conflicts = [(a, b, tau) for a, b, tau, _, _ in rows]
+    m.conflict = pyo.Constraint(range(len(rows)), rule=lambda m, k: linear(rows[k][3][0] + rows[k][4][0],
+                                                                         rows[k][3][1] + rows[k][4][1]) <= 1)
 
 
 def define_interactions(m: pyo.ConcreteModel, d: QuayData) -> None:
@@ -189,45 +293,6 @@ def define_interactions(m: pyo.ConcreteModel, d: QuayData) -> None:
         m.inter.add(linear([1.0] + [-c for c in ca] + [-c for c in cb], [m.z[r]] + va + vb) >= -1)
         m.inter.add(linear([1.0] + [-c for c in ca], [m.z[r]] + va) <= 0)
         m.inter.add(linear([1.0] + [-c for c in cb], [m.z[r]] + vb) <= 0)
-
-
-def define_utilities(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """util_once: Σ_t b_ut + Σ_t v_ut + λ_u = 1 (bundled, separate or after the horizon);
-    bundle: b_ut ≤ s_h(u)t (bundled only in the period its host starts)."""
-    util, H, starts, by_work = d.utilities, d.horizon, m.maps.starts, m.maps.by_work
-    bundled, separate = [], []
-    for u in range(len(util)):
-        host = int(util["host_index"].iloc[u])
-        lo, hi = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u])
-        du = int(util["duration"].iloc[u])
-        host_starts = {starts[q][1]: q for q in by_work[host]}
-        for t in range(lo, min(hi, H - 1) + 1):
-            if t in host_starts:
-                bundled.append((u, t, host_starts[t]))
-            if t + du <= H:
-                separate.append((u, t))
-    later = np.flatnonzero(util["window_hi"].to_numpy(int) >= H) if len(util) else np.zeros(0, dtype=int)
-    m.maps.bundled, m.maps.separate, m.maps.later = bundled, separate, later
-    m.B = pyo.RangeSet(0, len(bundled) - 1)
-    m.b = pyo.Var(m.B, bounds=(0, 1))
-    m.V = pyo.RangeSet(0, len(separate) - 1)
-    m.v = pyo.Var(m.V, bounds=(0, 1))
-    m.L = pyo.RangeSet(0, len(later) - 1)
-    m.later = pyo.Var(m.L, bounds=(0, 1))
-    options: list[list[Any]] = [[] for _ in range(len(util))]
-    for r, (u, _, _) in enumerate(bundled):
-        options[u].append(m.b[r])
-    for r, (u, _) in enumerate(separate):
-        options[u].append(m.v[r])
-    for k, u in enumerate(later):
-        options[int(u)].append(m.later[k])
-    for u in range(len(util)):
-        if not options[u]:
-            raise InfeasibleInput(f"{util['id'].iloc[u]!r} has no period in its window to be replaced",
-                                  file=d.labels["utilities"], field="latest", row=u + 1)
-    m.util_once = pyo.Constraint(range(len(util)), rule=lambda m, u: linear([1] * len(options[u]), options[u]) == 1)
-    s = m.s_list
-    m.bundle = pyo.Constraint(m.B, rule=lambda m, r: m.b[r] <= s[bundled[r][2]])
 
 
 def define_objective(m: pyo.ConcreteModel, d: QuayData, params: dict[str, Any]) -> None:

@@ -95,8 +95,29 @@ UTILITIES = TableSchema(
         Column("saving", "number", "cost saved when moved in the works on its host", unit="cost units",
                required=False, default=0.0, minimum=0, blank=0.0),
         Column("asset", "text", "its id in the assets layer (for the cascade check)", required=False, default=None),
+        Column("operator", "text", "who pays and does its works (a row group of the operators table); empty: the "
+               "renewal budget and crews of the periods table", required=False, default=""),
+        Column("crews", "number", "crews busy while its works run", unit="crews", required=False, default=1.0,
+               minimum=0, blank=1.0),
     ),
-    description="Optional: cables and pipes under the works, with their own replacement windows.",
+    description="Optional: cables and pipes under the works, with their own replacement windows. Moved in the "
+                "works on its host (bundled) a cable's works run from the host's start; done on its own they "
+                "close the host again: a closure like any other (blackouts, district limits, conflicts). Its cost "
+                "and crews count against its operator's budget and crews, or the renewal budget without one.",
+)
+
+
+OPERATORS = TableSchema(
+    "operators",
+    (
+        Column("operator", "text", "cable or pipe operator (as in the utilities table)"),
+        Column("period", "integer", "period label, as in the periods table"),
+        Column("budget", "number", "the operator's budget for works on its cables and pipes", unit="cost units",
+               minimum=0),
+        Column("crews", "number", "the operator's crews", unit="crews", minimum=0),
+    ),
+    description="Optional: budget and crews per period of each cable and pipe operator named in the utilities "
+                "table (one row per operator and period).",
 )
 
 
@@ -153,7 +174,7 @@ OBJECTIVES = {
 
 TABLES = {
     "works": WORKS, "periods": PERIODS, "districts": DISTRICTS, "blackouts": BLACKOUTS,
-    "precedence": PRECEDENCE, "utilities": UTILITIES, "nodes": NODES,
+    "precedence": PRECEDENCE, "utilities": UTILITIES, "operators": OPERATORS, "nodes": NODES,
 }
 #: Tables an instance must give; the others are optional.
 REQUIRED = ("works", "periods")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from optimise.errors import InputError
 from optimise.problem import Solution, weighted_sum
 
 from .data import QuayData
@@ -122,6 +123,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         "id": util["id"].to_numpy() if len(util) else [], "host": util["host"].to_numpy() if len(util) else [],
         "system": util["system"].to_numpy() if len(util) else [],
         "mode": [m_ for m_, _ in modes], "period": [labels[t] if t < H else None for _, t in modes],
+        "operator": util["operator"].to_numpy() if len(util) else [],
     })
     n_bundled = sum(1 for m_, _ in modes if m_ == "bundled")
     summary: dict[str, Any] = {
@@ -149,6 +151,13 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         ("risk cost", f"{terms['risk']:,.0f}"),
     ]
     tables = {"schedule": schedule, "periods": periods, "utilities": utilities}
+    if d.operators:
+        tables["operators"] = _operators_table(d, start, modes)
+        summary["operators"] = {
+            name: {"spent": float(group["budget_used"].sum()), "budget": float(group["budget"].sum())}
+            for name, group in tables["operators"].groupby("operator", sort=False)}
+        headline.insert(3, ("cable operators", "; ".join(f"{name} {v['spent']:,.0f} of {v['budget']:,.0f}"
+                                                         for name, v in summary["operators"].items())))
     layers = _layers(d, schedule, in_works)
     return Solution(tables=tables, layers=layers, summary=summary, headline=headline, objective=weighted_sum(OBJECTIVES, params, terms))
 
@@ -203,17 +212,18 @@ def scenario(d: QuayData, result: Any) -> Any:
 
 def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]],
                    in_works: np.ndarray) -> pd.DataFrame:
-    """Per period: works, renewals, budget and crews used, extra traffic (interactions and
+    """Per period: works, renewals, budget and crews used (cables paid from them included),
+    closures by cables done on their own, extra traffic (interactions and
     separate cable works included), NOx and CO2, cables, works past their safe life."""
     p, H, labels, works, util, imp = params, d.horizon, d.periods, d.works, d.utilities, d.traffic
     duration = works["duration"].to_numpy(int)
     growth = growth_of(d, params)
     past = d.due & ~(start >= 0)
     rows = []
-    cost_rate = works["cost"].to_numpy(float) / duration
     length_rate = works["length_m"].to_numpy(float) / duration
     kind = works["kind"].astype(str).to_numpy()
     inter = d.interactions
+    used = resources_used(d, start, modes)
     for tau in range(H):
         act = in_works[:, tau]
         vh = float((imp.vehicle_hours * act).sum())
@@ -236,8 +246,9 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
             "bridges_started": int(((start == tau) & (kind == "bridge")).sum()),
             "quays_started": int(((start == tau) & (kind == "quay")).sum()),
             "km_renewed": float((length_rate * act).sum() / 1000.0),
-            "budget_used": float((cost_rate * act).sum()), "budget": float(d.budget[tau]),
-            "crews_used": float((works["crews"].to_numpy(float) * act).sum()), "crews": float(d.crews[tau]),
+            "budget_used": float(used["budget"][tau]), "budget": float(d.budget[tau]),
+            "crews_used": float(used["crews"][tau]), "crews": float(d.crews[tau]),
+            "cable_closures": int(used["cables_alone"][:, tau].sum()),
             "extra_vehicle_hours": vh * g, "extra_vehicle_km": vkm * g,
             "nox_kg": vkm * g * p["nox_g_per_vkm"] / 1000.0, "co2_t": vkm * g * p["co2_g_per_vkm"] / 1e6,
             "air_weighted": air * g,
@@ -248,44 +259,176 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
     return pd.DataFrame(rows)
 
 
-def check_plan(d: QuayData, plan: Solution) -> list[str]:
-    """The renewal rules, from the data and the plan's schedule table (not the model): works
-    due start by their safe life, no works in a blackout or past the horizon, the budget and
-    crews of every period, the closures a district bears at once, precedence, and pairs that
-    may not be closed together. (Cables and pipes moved on their own are not counted as
-    closures here yet: issue 19 item 1.)"""
-    schedule = plan.tables["schedule"]
+def cable_works(d: QuayData, modes: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(running, alone): cable u's works run in τ (bundled: from its host's start; on its own:
+    from its own start), and whether they run on their own (closing the host again)."""
+    util, H = d.utilities, d.horizon
+    running = np.zeros((len(util), H), dtype=bool)
+    alone = np.zeros((len(util), H), dtype=bool)
+    for u, (mode, t) in enumerate(modes):
+        if mode in ("bundled", "separate") and 0 <= t < H:
+            running[u, t:t + int(util["duration"].iloc[u])] = True
+            if mode == "separate":
+                alone[u] = running[u]
+    return running, alone
+
+
+def resources_used(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -> dict[str, np.ndarray]:
+    """Per period, what the plan uses of each limited resource, from the instance tables: the
+    renewal budget and crews (works, and cables without an operator), each operator's budget
+    and crews (operators x periods), and the closures per district (works and cables done on
+    their own)."""
+    works, util = d.works, d.utilities
+    active = active_matrix(d, start)
+    running, alone = cable_works(d, modes)
+    rate = np.array([(c - (sv if m == "bundled" else 0.0)) / du for (m, _), c, sv, du in
+                     zip(modes, util["cost"], util["saving"], util["duration"])]) if len(util) else np.zeros(0)
+    crews = util["crews"].to_numpy(float) if len(util) else np.zeros(0)
+    owner = util["operator_index"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
+    city = owner < 0
+    budget = works["cost"].to_numpy(float) / works["duration"].to_numpy(int) @ active + rate[city] @ running[city]
+    crew = works["crews"].to_numpy(float) @ active + crews[city] @ running[city]
+    op_budget = np.array([rate[owner == o] @ running[owner == o] for o in range(len(d.operators))]).reshape(-1, d.horizon)
+    op_crews = np.array([crews[owner == o] @ running[owner == o] for o in range(len(d.operators))]).reshape(-1, d.horizon)
+    districts = works["district"].astype(str).to_numpy()
+    host_district = districts[util["host_index"].to_numpy(int)] if len(util) else np.zeros(0, dtype=str)
+    closures = {dist: active[districts == dist].sum(axis=0) + alone[host_district == dist].sum(axis=0)
+                for dist in d.district_limit}
+    return {"budget": budget, "crews": crew, "operator_budget": op_budget, "operator_crews": op_crews,
+            "closures": closures, "active": active, "cables_running": running, "cables_alone": alone}
+
+
+def plan_of(d: QuayData, tables: dict[str, pd.DataFrame],
+            files: dict[str, str] | None = None) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """The start index of each work (-1: not in the horizon) and the option of each cable, from
+    a plan's schedule (id, start) and utilities (id, mode, period) tables, periods by label.
+    A work the schedule leaves out is not renewed, a cable the utilities table leaves out is
+    replaced after the horizon. What cannot be read is an InputError naming file, field, row."""
+    from optimise.schema import check_references
+
+    files = files or {}
     index = {int(label): t for t, label in enumerate(d.periods)}
-    start = np.array([index.get(int(v), -2) if v is not None and not pd.isna(v) else -1 for v in schedule["start"]])
+    schedule = tables["schedule"]
+    where = files.get("schedule", "schedule")
+    ids = d.works["id"].astype(str).tolist()
+    check_references(schedule["id"].astype(str), ids, file=where, field="id", what="work")
+    start = np.full(d.n, -1)
+    position = {work: a for a, work in enumerate(ids)}
+    for r, (work, value) in enumerate(zip(schedule["id"].astype(str), schedule["start"])):
+        if value is None or pd.isna(value) or str(value).strip() == "":
+            continue
+        label = _period(value, index, where, "start", r)
+        start[position[work]] = label
+    modes: list[tuple[str, int]] = [("later", d.horizon)] * len(d.utilities)
+    table = tables.get("utilities")
+    if table is not None and len(d.utilities):
+        where = files.get("utilities", "utilities")
+        cables = d.utilities["id"].astype(str).tolist()
+        check_references(table["id"].astype(str), cables, file=where, field="id", what="cable or pipe")
+        position = {cable: u for u, cable in enumerate(cables)}
+        for r, (cable, mode, value) in enumerate(zip(table["id"].astype(str), table["mode"], table["period"])):
+            mode = str(mode).strip().lower()
+            if mode not in ("bundled", "separate", "later"):
+                raise InputError(f"mode {mode!r} is not bundled, separate or later", file=where, field="mode", row=r + 1)
+            if mode != "later":
+                modes[position[cable]] = (mode, _period(value, index, where, "period", r))
+    return start, modes
+
+
+def _period(value: Any, index: dict[int, int], file: str, field: str, row: int) -> int:
+    try:
+        label = int(float(value))
+    except (TypeError, ValueError):
+        raise InputError(f"{value!r} is not a period", file=file, field=field, row=row + 1) from None
+    if label not in index:
+        raise InputError(f"{label} is not a period of the instance ({min(index)}–{max(index)})", file=file,
+                         field=field, row=row + 1)
+    return index[label]
+
+
+def _operators_table(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -> pd.DataFrame:
+    """Per operator and period: its budget and crews, and what the plan's cable works use of them."""
+    used = resources_used(d, start, modes)
+    return pd.DataFrame([{"operator": name, "period": int(d.periods[t]),
+                          "budget_used": float(used["operator_budget"][o, t]), "budget": float(d.operator_budget[o, t]),
+                          "crews_used": float(used["operator_crews"][o, t]), "crews": float(d.operator_crews[o, t])}
+                         for o, name in enumerate(d.operators) for t in range(d.horizon)])
+
+
+def check_plan(d: QuayData, plan: Solution) -> list[str]:
+    """The renewal rules, from the instance tables and the plan's schedule and utilities tables
+    (not the model): works due start by their safe life; no works in a blackout or past the
+    horizon; the budget and crews of every period (works, and cable works paid from them); each
+    operator's budget and crews; the closures a district bears at once; precedence; pairs that
+    may not be closed together. A cable or pipe done on its own closes its host again: for
+    blackouts, district limits and conflicts it is a closure like a renewal."""
+    start, modes = plan_of(d, plan.tables)
+    breaks: list[str] = []
     ids = d.works["id"].astype(str).to_numpy()
     duration = d.works["duration"].to_numpy(int)
-    breaks = [f"{ids[a]} starts in {schedule['start'].iloc[a]}, not a period of the plan" for a in np.flatnonzero(start == -2)]
-    start = np.where(start == -2, -1, start)
     year = lambda t: int(d.periods[t])  # noqa: E731
-    breaks += [f"{ids[a]} is not renewed by {year(d.latest[a])}, its safe life" for a in range(d.n)
-               if d.due[a] and not 0 <= start[a] <= d.latest[a]][:5]
-    breaks += [f"{ids[a]} runs past the last period" for a in range(d.n) if start[a] >= 0
-               and start[a] + duration[a] > d.horizon][:5]
-    active = active_matrix(d, np.minimum(start, d.horizon - 1))
-    breaks += [f"{ids[a]} is in works in {year(t)}, a blackout" for a, t in zip(*np.nonzero(active & d.blackout))][:5]
-    for label, per_period, limit, unit in (
-            ("budget", d.works["cost"].to_numpy(float) / duration, d.budget, ""),
-            ("crews", d.works["crews"].to_numpy(float), d.crews, " crews")):
-        used = per_period @ active
-        breaks += [f"the {label} of {year(t)} is exceeded: {used[t]:,.0f}{unit} of {limit[t]:,.0f}"
-                   for t in np.flatnonzero(used > limit * (1 + 1e-9) + 1e-6)]
-    districts = d.works["district"].astype(str).to_numpy()
+    breaks += _capped([f"{ids[a]} is not renewed by {year(d.latest[a])}, its safe life" for a in range(d.n)
+                       if d.due[a] and not 0 <= start[a] <= d.latest[a]])
+    breaks += _capped([f"{ids[a]} runs past the last period" for a in range(d.n) if start[a] >= 0
+                       and start[a] + duration[a] > d.horizon])
+    breaks += _cable_rules(d, start, modes)
+    used = resources_used(d, np.where(start + duration > d.horizon, -1, start), modes)
+    active, alone = used["active"], used["cables_alone"]
+    breaks += _capped([f"{ids[a]} is in works in {year(t)}, a blackout" for a, t in zip(*np.nonzero(active & d.blackout))])
+    util = d.utilities
+    hosts = util["host_index"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
+    breaks += _capped([f"{util['id'].iloc[u]} is replaced on its own in {year(t)}, closing {ids[hosts[u]]} in a blackout"
+                       for u, t in zip(*np.nonzero(alone & d.blackout[hosts]))])
+    for label, limit, verb in (("budget", d.budget, "is"), ("crews", d.crews, "are")):
+        breaks += [f"the {label} of {year(t)} {verb} exceeded: {used[label][t]:,.0f} of {limit[t]:,.0f}"
+                   for t in np.flatnonzero(used[label] > limit * (1 + 1e-9) + 1e-6)]
+    for o, name in enumerate(d.operators):
+        for label, limit, verb in (("budget", d.operator_budget[o], "is"), ("crews", d.operator_crews[o], "are")):
+            have = used[f"operator_{label}"][o]
+            breaks += [f"the {label} of {name} in {year(t)} {verb} exceeded: {have[t]:,.0f} of {limit[t]:,.0f}"
+                       for t in np.flatnonzero(have > limit * (1 + 1e-9) + 1e-6)]
     for dist, cap in d.district_limit.items():
-        at_once = active[districts == dist].sum(axis=0)
-        breaks += [f"district {dist} has {at_once[t]} works at once in {year(t)}, more than {cap}"
-                   for t in np.flatnonzero(at_once > cap)]
+        at_once = used["closures"][dist]
+        breaks += [f"district {dist} has {at_once[t]} closures at once in {year(t)} (works and cables on their own), "
+                   f"more than {cap}" for t in np.flatnonzero(at_once > cap)]
     for a, b in d.precedence:
         if start[b] >= 0 and (start[a] < 0 or start[b] < start[a] + duration[a]):
             breaks.append(f"{ids[b]} starts before {ids[a]} is finished")
+    closed = active.copy()
+    for u in np.flatnonzero(alone.any(axis=1)):
+        closed[hosts[u]] |= alone[u]
     for a, b in d.conflicts:
-        both = np.flatnonzero(active[a] & active[b])
+        both = np.flatnonzero(closed[a] & closed[b])
         if len(both):
             breaks.append(f"{ids[a]} and {ids[b]} are closed together in {year(both[0])} (it cuts the street network)")
+    return breaks
+
+
+def _capped(lines: list[str], shown: int = 5) -> list[str]:
+    """The first ``shown`` breaks of one rule, and how many more there are."""
+    if len(lines) <= shown:
+        return lines
+    return lines[:shown] + [f"… and {len(lines) - shown} more like the one above"]
+
+
+def _cable_rules(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -> list[str]:
+    """Each cable in its window: bundled only when its host starts then; on its own finished
+    within the horizon; after the horizon only when its window reaches past it."""
+    util, H, breaks = d.utilities, d.horizon, []
+    for u, (mode, t) in enumerate(modes):
+        cable, host = str(util["id"].iloc[u]), int(util["host_index"].iloc[u])
+        lo, hi, du = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u]), int(util["duration"].iloc[u])
+        if mode == "later":
+            if hi < H:
+                breaks.append(f"{cable} must be replaced by {int(d.periods[hi])}, not after the horizon")
+            continue
+        if not lo <= t <= hi:
+            breaks.append(f"{cable} is replaced in {int(d.periods[t])}, outside its window")
+        if mode == "bundled" and start[host] != t:
+            breaks.append(f"{cable} is bundled in {int(d.periods[t])} but its host {util['host'].iloc[u]} does not "
+                          f"start then")
+        if mode == "separate" and t + du > H:
+            breaks.append(f"{cable} runs past the last period")
     return breaks
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from optimise.errors import InputError
+from optimise.problem import Solution
 from optimise.vital import VitalSystems
 from problems.quay_walls import QuayWalls
 from tests.conftest import ROOT, assert_clean_error, run_cli
@@ -44,9 +46,13 @@ def tiny(**params) -> QuayWalls:
         "link": ["L1", "L1", "L2", "L4", "L7", "L8"], "closure_share": [0.5, 0.5, 0.5, 0.25, 1.0, 1.0],
     })
     periods = pd.DataFrame({"period": [2027, 2028, 2029], "budget": [7.0, 6.0, 7.0], "crews": [2, 2, 3]})
-    utilities = pd.DataFrame({"id": ["U1", "U2"], "host": ["W1", "W4"], "earliest": [2027, 2029],
-                              "latest": [2028, 2031], "cost": [2.0, 1.5], "saving": [1.0, 0.9]})
-    tables = {"districts": pd.DataFrame({"id": ["D1"], "max_closures": [1]}),
+    utilities = pd.DataFrame({"id": ["U1", "U2", "U3", "U4"], "host": ["W1", "W4", "W3", "W6"],
+                              "earliest": [2027, 2029, 2027, 2027], "latest": [2028, 2031, 2029, 2028],
+                              "cost": [2.0, 1.5, 0.8, 0.5], "saving": [1.0, 0.9, 0.3, 0.1],
+                              "operator": ["", "Net", "Net", ""]})
+    operators = pd.DataFrame({"operator": "Net", "period": [2027, 2028, 2029], "budget": [1.0, 1.0, 1.2],
+                              "crews": [1, 1, 1]})
+    tables = {"districts": pd.DataFrame({"id": ["D1"], "max_closures": [1]}), "operators": operators,
               "blackouts": pd.DataFrame({"period": [2028], "district": ["D2"], "reason": ["event"]}),
               "precedence": pd.DataFrame({"before": ["W3"], "after": ["W4"]}),
               "utilities": utilities}
@@ -55,16 +61,61 @@ def tiny(**params) -> QuayWalls:
     return QuayWalls.from_tables(works, periods, vital=street_network(), **tables, **defaults)
 
 
+def rules_checker(problem: QuayWalls):
+    """The renewal rules written once more from the tables, for brute force: a cable done on
+    its own closes its host (blackouts, districts, conflicts); cable works cost and take crews
+    from their operator, or from the renewal budget and crews."""
+    d = problem.data
+    H, works, util = d.horizon, d.works, d.utilities
+    host = util["host_index"].to_numpy(int)
+    u_dur, u_cost, u_save = (util[c].to_numpy(float) for c in ("duration", "cost", "saving"))
+    u_crews = util["crews"].to_numpy(float)
+    payer = util["operator"].astype(str).to_numpy()
+    w_rate = (works["cost"] / works["duration"]).to_numpy(float)
+    w_crews = works["crews"].to_numpy(float)
+    district = works["district"].to_numpy()
+    payers = [("", d.budget, d.crews), *[(o, d.operator_budget[k], d.operator_crews[k]) for k, o in enumerate(d.operators)]]
+
+    def rules_hold(start: np.ndarray, modes: list[tuple[str, int]]) -> bool:
+        act = problem.active_matrix(start)
+        running = np.zeros((len(util), H), dtype=bool)
+        alone = np.zeros((len(util), H), dtype=bool)
+        spend = np.zeros(len(util))
+        for u, (mode, t) in enumerate(modes):
+            if mode != "later":
+                running[u, t:t + int(u_dur[u])] = True
+                alone[u] = running[u] if mode == "separate" else False
+                spend[u] = (u_cost[u] - (u_save[u] if mode == "bundled" else 0)) / u_dur[u]
+        if (alone & d.blackout[host]).any():
+            return False
+        for who, budget, crews in payers:
+            mine = payer == who
+            base_spend, base_crews = (w_rate @ act, w_crews @ act) if who == "" else (0.0, 0.0)
+            if (base_spend + spend[mine] @ running[mine] > budget + 1e-9).any():
+                return False
+            if (base_crews + u_crews[mine] @ running[mine] > crews + 1e-9).any():
+                return False
+        for dist, limit in d.district_limit.items():
+            if (act[district == dist].sum(axis=0) + alone[district[host] == dist].sum(axis=0) > limit).any():
+                return False
+        closed = act.copy()
+        for u in range(len(util)):
+            closed[host[u]] |= alone[u]
+        return not any((closed[a] & closed[b]).any() for a, b in d.conflicts)
+
+    return rules_hold
+
+
 def brute_force(problem: QuayWalls) -> float:
-    """Every schedule (start or not per work), checked against every rule coded here, with
-    the best choice for each cable or pipe; the least weighted objective."""
+    """Every start period (or none) for each work and every option for each cable, the rules
+    checked by ``rules_hold``; the least weighted objective."""
     d = problem.data
     H = d.horizon
     works = d.works
     dur = works["duration"].to_numpy(int)
     options = [[-1] + list(range(H)) for _ in range(d.n)]
     best = np.inf
-    district = works["district"].to_numpy()
+    rules_hold = rules_checker(problem)
     for combo in itertools.product(*options):
         start = np.array(combo)
         act = problem.active_matrix(start)
@@ -74,21 +125,7 @@ def brute_force(problem: QuayWalls) -> float:
             continue
         if (act & d.blackout).any():
             continue
-        rate = works["cost"].to_numpy(float) / dur
-        if ((rate[:, None] * act).sum(axis=0) > d.budget + 1e-9).any():
-            continue
-        if ((works["crews"].to_numpy(float)[:, None] * act).sum(axis=0) > d.crews + 1e-9).any():
-            continue
-        if any(act[district == dist].sum(axis=0).max(initial=0) > limit for dist, limit in d.district_limit.items()):
-            continue
-        ok = True
-        for a, b in d.precedence:  # b only after a has finished
-            if start[b] >= 0 and (start[a] < 0 or start[b] < start[a] + dur[a]):
-                ok = False
-        for a, b in d.conflicts:
-            if (act[a] & act[b]).any():
-                ok = False
-        if not ok:
+        if any(start[b] >= 0 and (start[a] < 0 or start[b] < start[a] + dur[a]) for a, b in d.precedence):
             continue
         util = d.utilities
         choices = []
@@ -101,7 +138,8 @@ def brute_force(problem: QuayWalls) -> float:
                 modes.append(("later", H))
             choices.append(modes)
         for modes in itertools.product(*choices):
-            best = min(best, problem.weighted(problem.evaluate(start, list(modes))))
+            if rules_hold(start, list(modes)):
+                best = min(best, problem.weighted(problem.evaluate(start, list(modes))))
     return best
 
 
@@ -140,6 +178,57 @@ def test_schedule_keeps_every_rule_and_bundles_where_it_pays() -> None:
     util = result.tables["utilities"].set_index("id")
     assert util.loc["U1", "mode"] == "bundled" and util.loc["U1", "period"] == sched.loc["W1", "start"]
     assert result.solution.summary["past_safe_life"] == 0
+
+
+def broken(result, table: str, row_id: str, **values) -> Solution:
+    """The plan with one row of one table changed, as a planner might edit it."""
+    tables = {name: frame.copy() for name, frame in result.tables.items()}
+    where = tables[table]["id"] == row_id
+    for column, value in values.items():
+        tables[table].loc[where, column] = value
+    return Solution(tables=tables)
+
+
+def test_cable_works_on_their_own_are_closures_and_paid_by_their_operator() -> None:
+    """Issue 19 item 1: each broken plan fails with the rule named; the optimum keeps them all."""
+    p = tiny()
+    result = p.solve()
+    assert p.check_plan(result.solution) == []
+    sched = result.tables["schedule"].set_index("id")
+    # U3 on its own in 2028 closes W3 in D2's blackout
+    assert any("U3 is replaced on its own in 2028, closing W3 in a blackout" in b
+               for b in p.check_plan(broken(result, "utilities", "U3", mode="separate", period=2028)))
+    # U1 on its own while W2 (same district D1, one closure at a time) is in works
+    w2 = sched.loc["W2", "start"]
+    if not pd.isna(w2):
+        breaks = p.check_plan(broken(result, "utilities", "U1", mode="separate", period=int(w2)))
+        assert any(b.startswith(f"district D1 has 2 closures at once in {int(w2)}") for b in breaks), breaks
+    # U2 on its own costs Net 1.5 in 2029, more than its budget of 1.2
+    breaks = p.check_plan(broken(result, "utilities", "U2", mode="separate", period=2029))
+    assert any("the budget of Net in 2029 is exceeded" in b for b in breaks), breaks
+    # a cable done on its own under W5 while W6 is closed cuts N5 off
+    breaks = p.check_plan(broken(result, "utilities", "U1", mode="bundled", period=2029))
+    assert "U1 is bundled in 2029 but its host W1 does not start then" in breaks
+    assert "U1 is replaced in 2029, outside its window" in breaks
+    with pytest.raises(InputError, match="2030 is not a period of the instance") as err:
+        p.check_plan(broken(result, "utilities", "U1", mode="bundled", period=2030))
+    assert (err.value.field, err.value.row) == ("period", 1)
+    w5 = int(sched.loc["W5", "start"])
+    assert any(f"W5 and W6 are closed together in {w5}" in b
+               for b in p.check_plan(broken(result, "schedule", "W6", start=w5, end=w5)))
+    # U4 on its own closes W6 again: not while W5 is closed
+    plan = broken(broken(result, "schedule", "W5", start=2027, end=2027), "utilities", "U4", mode="separate", period=2027)
+    assert any("W5 and W6 are closed together in 2027" in b for b in p.check_plan(plan)), p.check_plan(plan)
+
+
+def test_an_operator_without_a_budget_is_named() -> None:
+    p = tiny()
+    with pytest.raises(InputError, match="operator 'Grid' has no budget") as err:
+        QuayWalls.from_tables(p.data.works, pd.DataFrame({"period": [2027, 2028, 2029], "budget": [7.0, 6.0, 7.0],
+                                                          "crews": [2, 2, 3]}), vital=street_network(),
+                              utilities=pd.DataFrame({"id": ["U1"], "host": ["W1"], "earliest": [2027], "latest": [2028],
+                                                      "cost": [2.0], "operator": ["Grid"]}))
+    assert err.value.field == "operator" and err.value.row == 1
 
 
 def test_budget_shortfall_is_named_before_solving() -> None:
