@@ -73,7 +73,7 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
     for rec in summary.get("indicators", []) or []:
         column = f"{rec['system']} {rec['indicator']}" + (f" [{rec['unit']}]" if rec.get("unit") else "")
         value = float(rec.get("value") or 0.0)
-        totals[column] = max(totals.get(column, value), value) if rec["indicator"] == "spare_capacity_used" \
+        totals[column] = max(totals.get(column, value), value) if rec["indicator"].startswith("spare_capacity_used") \
             else totals.get(column, 0.0) + value
     out.update(totals)
     flags = summary.get("flags", {})

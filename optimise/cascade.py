@@ -44,6 +44,8 @@ from optimise.vital import VitalSystems
 
 ChangeKind = Literal["outage", "capacity", "load"]
 FLAG_ORDER = {"green": 0, "orange": 1, "red": 2}
+#: The "system" of indicators that count every person once over all systems.
+ALL_SYSTEMS = "all systems (each person once)"
 #: The flag of a system the layers hold no asset of.
 NO_DATA = "no data"
 TOL = 1e-9
@@ -115,12 +117,19 @@ class PeriodState:
 
 
 def propagate(vs: VitalSystems, own: np.ndarray, matrix: sp.csr_matrix | None = None,
-              max_iterations: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+              max_iterations: int | None = None, baseline: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Fixpoint of f = own · Π (1 − σ (1 − f_source)); ``own`` may be (n,) or (n, k) for k
-    scenarios at once. Returns the function levels and the order of each loss."""
+    scenarios at once. Returns the function levels and the order of each loss.
+
+    With ``baseline`` (the fixpoint of today's state, whose ``own`` is at least this one) the
+    iteration starts from it and the order counts only losses beyond it: an asset already
+    overloaded today is not order 1 of a failure elsewhere. (The map is monotone, so starting
+    from min(baseline, own) reaches the same fixpoint.)"""
     src, dst, sigma = vs.src, vs.dst, vs.strength
-    f = own.astype(float).copy()
-    order = np.where(own < 1 - TOL, 1, 0)
+    reference = np.ones_like(own, dtype=float) if baseline is None else (
+        np.repeat(baseline[:, None], own.shape[1], axis=1) if own.ndim == 2 and baseline.ndim == 1 else baseline)
+    f = np.minimum(own.astype(float), reference)
+    order = np.where(f < reference - TOL, 1, 0)
     if len(src) == 0:
         return f, order
     incidence = sp.csr_matrix((np.ones(len(dst)), (dst, np.arange(len(dst)))), shape=(vs.n, len(dst)))
@@ -135,7 +144,7 @@ def propagate(vs: VitalSystems, own: np.ndarray, matrix: sp.csr_matrix | None = 
         log_keep = np.maximum(log_keep, -800.0)  # a total loss, kept finite for the sum
         new = np.minimum(f, np.exp(log_own + incidence @ log_keep))
         new[new < 1e-12] = 0.0
-        newly = (new < f - TOL) & (order == 0)
+        newly = (new < reference - TOL) & (order == 0)
         order = np.where(newly, iteration, order)
         if np.max(np.abs(new - f), initial=0.0) <= TOL:
             f = new
@@ -173,7 +182,9 @@ def evaluate(vs: VitalSystems, scenario: Scenario, thresholds: Thresholds | None
                 raise InputError(f"unknown change kind {change.kind!r} (outage, capacity, load)", field="scenario.kind")
             causes.setdefault(k, []).append(change.cause or _describe_change(vs, k, change))
         own = _own_function(capacity, load, outage)
-        function, order = propagate(vs, own)
+        # against today: an added load or capacity may also relieve an asset (own above base)
+        function, order = propagate(vs, own, baseline=baseline) if np.all(own <= baseline_own + TOL) \
+            else propagate(vs, own)
         states.append(PeriodState(period, function, baseline, order, capacity, load, direct,
                                   {k: "; ".join(v) for k, v in causes.items()}))
     return Impact(vs, scenario, thresholds, states)
@@ -309,11 +320,15 @@ class Impact:
                         values[("trips_cut", "vehicles/h")] = d.trips_cut
                         values[("extra_co2", "kg/h")] = d.extra_vehicle_km * self.thresholds.co2_g_per_vehicle_km / 1000
                         values[("extra_nox", "g/h")] = d.extra_vehicle_km * self.thresholds.nox_g_per_vehicle_km
+                # per level (asset type): the same MW reaches the feeder, the 150 kV and the 380 kV
+                # substation, and a sum over levels would count it three times
                 with_added = mask & (added > 0)
-                if with_added.any():
-                    finite = with_added & np.isfinite(spare)
+                for level in sorted(set(a.loc[with_added, "type"].astype(str))):
+                    finite = with_added & np.isfinite(spare) & (a["type"].astype(str) == level).to_numpy()
                     denom = spare[finite].sum()
-                    values[("spare_capacity_used", "share")] = float(added[finite].sum() / denom) if denom > 0 else float("inf")
+                    if finite.any():
+                        values[(f"spare_capacity_used ({level})", "share")] = \
+                            float(added[finite].sum() / denom) if denom > 0 else float("inf")
                 for change in self.scenario.changes:
                     if change.active(st.period) and change.effects:
                         k = self.vs.position(change.asset)
@@ -322,6 +337,11 @@ class Impact:
                                 values[(name, unit)] = values.get((name, unit), 0.0) + float(amount)
                 for (name, unit), value in values.items():
                     rows.append({"period": st.period, "system": system, "indicator": name, "value": value, "unit": unit})
+            # every person and household once, at the worst loss over the systems serving them
+            for name, column, unit in (("service_lost_people", "people", "people"),
+                                       ("service_lost_households", "households", "households")):
+                rows.append({"period": st.period, "system": ALL_SYSTEMS, "indicator": name,
+                             "value": self.vs.once(column, loss), "unit": unit})
         return pd.DataFrame(rows, columns=["period", "system", "indicator", "value", "unit"])
 
     def chain(self, st: PeriodState, k: int) -> list[int]:
@@ -329,22 +349,26 @@ class Impact:
         (or that is overloaded by the plan itself)."""
         nodes = [k]
         while nodes[-1] not in st.causes:
-            supplier = self._strongest_supplier(st, nodes[-1])
-            if supplier is None or supplier in nodes:
+            # inside a dependency cycle the strongest supplier may be one already on the chain:
+            # take the strongest of the others, so that the chain leaves the cycle for its cause
+            supplier = self._strongest_supplier(st, nodes[-1], exclude=set(nodes))
+            if supplier is None:
                 break
             nodes.append(supplier)
         return nodes
 
     def exposure(self, st: PeriodState) -> np.ndarray:
         """Households exposed through each asset: those of every asset that loses function
-        and whose cause chain passes through it."""
+        and whose cause chain passes through it, each household once (an area's feeder, water
+        district and digital access serve the same households)."""
         households = self.vs.assets["households"].to_numpy(float)
-        exposed = np.zeros(self.vs.n)
+        reached: list[dict[int, float]] = [{} for _ in range(self.vs.n)]  # node -> {area: households}
         for k in np.flatnonzero(st.loss > TOL):
             if households[k] > 0:
+                area = int(self.vs.area_of[k])
                 for node in self.chain(st, k):
-                    exposed[node] += households[k]
-        return exposed
+                    reached[node][area] = max(reached[node].get(area, 0.0), households[k])
+        return np.array([sum(r.values()) for r in reached])
 
     def _state(self, st: PeriodState, node: int) -> str:
         a = self.vs.assets
@@ -375,8 +399,9 @@ class Impact:
             chain += f" → {exposed_here:,.0f} households at risk"
         return chain
 
-    def _strongest_supplier(self, st: PeriodState, node: int) -> int | None:
+    def _strongest_supplier(self, st: PeriodState, node: int, exclude: set[int] = frozenset()) -> int | None:
         edges = np.flatnonzero(self.vs.dst == node)
+        edges = edges[~np.isin(self.vs.src[edges], list(exclude))]
         if len(edges) == 0:
             return None
         lost = self.vs.strength[edges] * (1 - st.function[self.vs.src[edges]])
@@ -385,35 +410,41 @@ class Impact:
 
 
 def n_minus_one(vs: VitalSystems, assets: Iterable[Any] | None = None, block: int = 256) -> pd.DataFrame:
-    """Every single-asset failure: the share of service (people-weighted, all systems) kept,
-    the people and households lost, the assets hit and the depth of the cascade.
+    """Every single-asset failure: the share of the inhabitants who keep service, the people and
+    households who lose it (each once, at the worst loss over the systems serving them; per
+    system in ``people_lost_<system>``), the assets hit and the depth of the cascade (1: the
+    failed asset alone).
 
     Sorted worst first; the first row is the single failure that hurts most.
     """
     base_own = _own_function(vs.assets["capacity"].to_numpy(float), vs.assets["load"].to_numpy(float), np.ones(vs.n))
     baseline, _ = propagate(vs, base_own)
-    people = vs.assets["people"].to_numpy(float)
-    households = vs.assets["households"].to_numpy(float)
-    total = float((people * baseline).sum())
+    total = vs.once("people", np.ones(vs.n))
+    systems = sorted(set(vs.assets["system"].astype(str)))
+    in_system = {name: (vs.assets["system"].astype(str) == name).to_numpy() for name in systems}
     candidates = np.arange(vs.n) if assets is None else np.array([vs.position(x) for x in assets], dtype=int)
     rows = []
     for start in range(0, len(candidates), block):
         chunk = candidates[start: start + block]
         own = np.repeat(base_own[:, None], len(chunk), axis=1)
         own[chunk, np.arange(len(chunk))] = 0.0
-        f, order = propagate(vs, own)
+        f, order = propagate(vs, own, baseline=baseline)
         loss = np.clip(baseline[:, None] - f, 0.0, 1.0)
+        people_lost = vs.once("people", loss)
+        households_lost = vs.once("households", loss)
+        per_system = {name: vs.once("people", loss, mask) for name, mask in in_system.items()}
         for c, k in enumerate(chunk):
-            lost_people = float((people * loss[:, c]).sum())
+            lost_people = float(people_lost[c])
             rows.append({
                 "asset": vs.assets["id"].iloc[k],
                 "system": vs.assets["system"].iloc[k],
                 "service_kept": 1.0 - lost_people / total if total > 0 else 1.0,
                 "people_lost": lost_people,
-                "households_lost": float((households * loss[:, c]).sum()),
+                "households_lost": float(households_lost[c]),
                 "assets_hit": int((loss[:, c] > TOL).sum()),
-                "cascade_depth": int(order[:, c].max()),
+                "cascade_depth": int(order[:, c].max()),  # 1: the failed asset alone
                 "criticality": float(vs.assets["criticality"].iloc[k]),
+                **{f"people_lost_{name}": float(per_system[name][c]) for name in systems},
             })
     table = pd.DataFrame(rows)
     table["risk"] = table["people_lost"] * table["criticality"]

@@ -53,6 +53,9 @@ ASSETS = TableSchema(
                required=False, default=0.0, minimum=0, blank=0.0),
         Column("households", "number", "households who depend on the asset directly; empty: 0",
                unit="households", required=False, default=0.0, minimum=0, blank=0.0),
+        Column("area", "text", "the area (a neighbourhood) whose people and households the asset serves: "
+               "assets of several systems with the same area serve the same people, counted once (at the "
+               "worst loss among those assets); empty: the asset's own", required=False, default=None),
         Column("from_node", "text", "street links: node at one end (with to_node and length_m, links form "
                "the street graph used for detours)", required=False, default=None),
         Column("to_node", "text", "street links: node at the other end", required=False, default=None),
@@ -91,6 +94,25 @@ class VitalSystems:
         self.src = self.index.get_indexer(self.dependencies["source"])
         self.dst = self.index.get_indexer(self.dependencies["target"])
         self.strength = self.dependencies["strength"].to_numpy(dtype=float)
+        # people are counted once per area: the assets of one area (its feeder, water district,
+        # digital access …) serve the same households
+        area = self.assets["area"] if "area" in self.assets.columns else pd.Series([None] * self.n)
+        key = [f"area:{v}" if isinstance(v, str) and v else f"asset:{i}" for v, i in zip(area, self.assets["id"])]
+        self.area_of, areas = pd.factorize(pd.Series(key, dtype=object))
+        self.n_areas = len(areas)
+
+    def once(self, column: str, loss: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | float:
+        """The people (or households) of ``column`` who lose service, each counted once: per
+        area, its people times the worst loss among its assets (within ``mask``). ``loss`` is
+        (n,) or (n, k) for k scenarios."""
+        value = self.assets[column].to_numpy(float)
+        keep = value > 0 if mask is None else (value > 0) & mask
+        worst = np.zeros((self.n_areas,) + loss.shape[1:])
+        np.maximum.at(worst, self.area_of[keep], loss[keep])
+        size = np.zeros(self.n_areas)
+        np.maximum.at(size, self.area_of[keep], value[keep])
+        total = np.tensordot(size, worst, axes=(0, 0))
+        return float(total) if loss.ndim == 1 else total
 
     @property
     def n(self) -> int:

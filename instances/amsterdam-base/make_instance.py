@@ -10,9 +10,14 @@ Real (from ``../shared/data/amsterdam``):
 
 Generated, plausible, documented as such (seeded):
 - substation capacities (150 kV: 120-300 MW; 380 kV: 600-900 MW) and loads (55-85 %);
-- one medium-voltage feeder area per inhabited neighbourhood, load 1.2 kW per household at
-  peak and 60-90 % utilisation, supplied by its nearest substation (strength 0.7) and the next
-  nearest (0.3); 150 kV substations depend on the nearer 380 kV one (0.5);
+- jobs per neighbourhood: 40,000 over the Zuidas business neighbourhoods (in proportion to
+  their area; Zuidas reports some 40,000+ workers) and 0.1 per inhabitant elsewhere (as in
+  the hub instances' building blocks);
+- one medium-voltage feeder area per inhabited neighbourhood, peak load
+  ``KW_PER_HOUSEHOLD`` × households + ``KW_PER_JOB`` × jobs (the jobs of an uninhabited
+  neighbourhood, such as the RAI, on the feeder of the nearest inhabited one) at 60-90 %
+  utilisation, supplied by its nearest substation (strength 0.7) and the next nearest (0.3);
+  150 kV substations depend on the nearer 380 kV one (0.5);
 - 10 drinking-water pumping stations (k-means of neighbourhood centres, weighted by
   inhabitants), each powered by the feeder of its neighbourhood (0.8); one water district per
   neighbourhood, supplied by its nearest pumping station (1.0);
@@ -27,7 +32,9 @@ Generated, plausible, documented as such (seeded):
   depends on the bridges of its link for space (0.3: works on the bridge force it to move).
 
 People and households are counted on the four kinds of area (feeder, water district, street
-access, digital access), so each system's service loss counts every inhabitant once.
+access, digital access), so each system's service loss counts every inhabitant once; the four
+areas of a neighbourhood carry its code in ``area``, so that a loss over several systems counts
+each inhabitant once too.
 """
 
 from __future__ import annotations
@@ -45,6 +52,17 @@ from shapely import LineString, Point, wkt
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data" / "amsterdam"
 RD = "EPSG:28992"
+#: Peak load per household after diversity: an average Dutch household uses about 2,800 kWh a
+#: year (CBS StatLine, "Energieverbruik particuliere woningen"); at the load factor of about
+#: 0.27 typical of residential feeders that is 2,800 / 8,760 / 0.27 ≈ 1.2 kW at peak.
+KW_PER_HOUSEHOLD = 1.2
+#: Peak load per job: offices use about 100 kWh per m² of floor area a year (RVO reference
+#: figures for offices) at about 25 m² per job, 2,500 kWh a job; over working hours (load
+#: factor about 0.45) that is 2,500 / 8,760 / 0.45 ≈ 0.6 kW at peak.
+KW_PER_JOB = 0.6
+#: Neighbourhoods of the Zuidas business district, and the jobs there.
+ZUIDAS_BUSINESS = {"K23a", "K23b", "K23c", "K23d", "K23e", "K52h", "K49c"}
+ZUIDAS_JOBS = 40_000
 
 
 def neighbourhoods(source: Path) -> gpd.GeoDataFrame:
@@ -55,7 +73,11 @@ def neighbourhoods(source: Path) -> gpd.GeoDataFrame:
     merged[["people", "households"]] = merged[["people", "households"]].fillna(0).astype(int)
     out = merged.rename(columns={"Buurt_code": "id", "Buurt": "name", "Stadsdeel_code": "district"})
     out = out[["id", "name", "district", "people", "households", "geometry"]].to_crs(RD)
-    return out.sort_values("id").reset_index(drop=True)
+    out = out.sort_values("id").reset_index(drop=True)
+    business = out["id"].isin(ZUIDAS_BUSINESS).to_numpy()
+    area = out.geometry.area.to_numpy()
+    out["jobs"] = np.where(business, ZUIDAS_JOBS * area / area[business].sum(), 0.1 * out["people"]).round()
+    return out[["id", "name", "district", "people", "households", "jobs", "geometry"]]
 
 
 def substations(source: Path) -> gpd.GeoDataFrame:
@@ -109,12 +131,17 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
     tree = cKDTree(sub_xy)
     _, near = tree.query(xy, k=2)
     feeder = {}
+    jobs = lived["jobs"].to_numpy(float).copy()
+    unlived = hoods[hoods["people"] <= 0]
+    if len(unlived):  # their jobs on the feeder of the nearest inhabited neighbourhood
+        near_lived = cKDTree(xy).query(np.column_stack([unlived.geometry.centroid.x, unlived.geometry.centroid.y]))[1]
+        np.add.at(jobs, near_lived, unlived["jobs"].to_numpy(float))
     for i, h in lived.iterrows():
-        load = h.households * 1.2 / 1000 + 0.05
+        load = (KW_PER_HOUSEHOLD * h.households + KW_PER_JOB * jobs[i]) / 1000
         fid = f"MV-{h.id}"
         feeder[h.id] = fid
         add(fid, "energy", "MV feeder area", centre[i], name=h["name"], capacity=round(load / rng.uniform(0.6, 0.9), 3),
-            load=round(load, 3), unit="MW", people=h.people, households=h.households)
+            load=round(load, 3), unit="MW", people=h.people, households=h.households, area=h.id)
         deps.append((subs.id[near[i, 0]], fid, "supply", 0.7))
         deps.append((subs.id[near[i, 1]], fid, "supply", 0.3))
 
@@ -130,7 +157,8 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
         deps.append((feeder[lived.id[hood_of(np.array([[x, y]]))[0]]], pid, "supply", 0.8))
     nearest_pump = cKDTree(pumps).query(xy)[1]
     for i, h in lived.iterrows():
-        add(f"WD-{h.id}", "water", "water district", centre[i], name=h["name"], people=h.people, households=h.households)
+        add(f"WD-{h.id}", "water", "water district", centre[i], name=h["name"], people=h.people, households=h.households,
+            area=h.id)
         deps.append((f"PUMP-{nearest_pump[i] + 1:02d}", f"WD-{h.id}", "supply", 1.0))
 
     # mobility: street links, bridges, access areas
@@ -150,7 +178,7 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
     link_layer = gpd.GeoDataFrame({"link": [l[0] for l in links]}, geometry=[l[3] for l in links], crs=RD)
     traffic = bridge_layer[bridge_layer["type"] == "traffic bridge"]
     joined = gpd.sjoin_nearest(traffic, link_layer, max_distance=150, how="inner", distance_col="d")
-    joined = joined.sort_values("d").drop_duplicates("id")
+    joined = joined.sort_values(["d", "link"], kind="stable").drop_duplicates("id")  # ties: the lower link id
     bridges_of: dict[str, list[str]] = {}
     for row in joined.itertuples():
         bridges_of.setdefault(row.link, []).append(row.id)
@@ -163,7 +191,8 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
         incident.setdefault(b, []).append(lid)
     for i, h in lived.iterrows():
         aid = f"ACC-{h.id}"
-        add(aid, "mobility", "street access area", centre[i], name=h["name"], people=h.people, households=h.households)
+        add(aid, "mobility", "street access area", centre[i], name=h["name"], people=h.people, households=h.households,
+            area=h.id)
         mine = incident.get(i, [])
         for lid in mine:
             deps.append((lid, aid, "access", round(1.0 / len(mine), 4)))
@@ -192,7 +221,8 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
     nearest_dx = cKDTree(exchanges).query(xy)[1]
     for i, h in lived.iterrows():
         did = f"DIG-{h.id}"
-        add(did, "digital", "digital access area", centre[i], name=h["name"], people=h.people, households=h.households)
+        add(did, "digital", "digital access area", centre[i], name=h["name"], people=h.people, households=h.households,
+            area=h.id)
         deps.append((f"DX-{nearest_dx[i] + 1:02d}", did, "data", 1.0))
         deps.append((feeder[h.id], did, "supply", 0.5))
 

@@ -75,7 +75,7 @@ def test_overload_from_added_load_explains_itself() -> None:
     assert "1,200 households at risk" in text
     assert "1,200 households at risk" in flags.loc["S", "explanation"]
     ind = impact.indicators().set_index(["system", "indicator"])
-    assert ind.loc[("energy", "spare_capacity_used"), "value"] == pytest.approx(1.5)
+    assert ind.loc[("energy", "spare_capacity_used (substation)"), "value"] == pytest.approx(1.5)
     assert ind.loc[("energy", "service_lost_households"), "value"] == pytest.approx(1200 / 11)
     systems = impact.system_flags().set_index("system")["flag"]
     assert systems["energy"] == "red" and systems["water"] == "no data"  # the test layers hold no water asset
@@ -178,3 +178,54 @@ def test_untouched_bottlenecks_are_flagged_only_today() -> None:
     assert today.loc["S", "flag"] == "orange"
     plan = evaluate(vs, Scenario("A out", [Change("A", "outage")])).asset_flags()
     assert "S" not in set(plan["asset"])
+
+
+def test_cascade_depth_counts_only_what_the_failure_hits() -> None:
+    """Issue 19 item 8: an asset overloaded today is not order 1 of a failure elsewhere."""
+    vs = network([asset("S", capacity=5.0, load=6.0), asset("N", households=10), asset("LONE")],
+                 [("S", "N", 1.0)])
+    table = n_minus_one(vs).set_index("asset")
+    assert table.loc["LONE", "cascade_depth"] == 1 and table.loc["LONE", "assets_hit"] == 1
+    assert table.loc["S", "cascade_depth"] == 2
+    st = state(evaluate(vs, Scenario("LONE out", [Change("LONE", "outage")])))
+    assert st.order.tolist() == [0, 0, 1]
+
+
+def test_explanation_leaves_a_cycle_for_its_cause() -> None:
+    """C1 ↔ C2 (strong) both fed by F2 (weaker): the chain of C1 reaches F2, not only C2."""
+    vs = network([asset("F2"), asset("C1", households=50), asset("C2", households=40)],
+                 [("C1", "C2", 0.6), ("C2", "C1", 0.6), ("F2", "C1", 0.3), ("F2", "C2", 0.3)])
+    impact = evaluate(vs, Scenario("F2 out", [Change("F2", "outage", cause="cable fault")]))
+    text = impact.asset_flags().set_index("asset").loc["C1", "explanation"]
+    assert "F2 out of service ← cable fault" in text, text
+
+
+def test_households_are_counted_once_over_their_systems() -> None:
+    """Issue 19 item 5: a neighbourhood's feeder and water district serve the same households."""
+    vs = network([asset("SUB", type="substation"), asset("MV-X", households=100, people=200, area="X"),
+                  asset("WD-X", "water", households=100, people=200, area="X"),
+                  asset("MV-Y", households=50, people=80, area="Y")],
+                 [("SUB", "MV-X", 1.0), ("MV-X", "WD-X", 0.5), ("SUB", "MV-Y", 1.0)])
+    impact = evaluate(vs, Scenario("SUB out", [Change("SUB", "outage")]))
+    flags = impact.asset_flags().set_index("asset")
+    assert flags.loc["SUB", "households_at_risk"] == 150  # not 250
+    ind = impact.indicators().set_index(["system", "indicator"])["value"]
+    assert ind[("energy", "service_lost_people")] == pytest.approx(280)
+    assert ind[("water", "service_lost_people")] == pytest.approx(100)
+    everyone = "all systems (each person once)"
+    assert ind[(everyone, "service_lost_people")] == pytest.approx(280)  # X's 200 at their worst loss, once
+    table = n_minus_one(vs).set_index("asset")
+    assert table.loc["SUB", "people_lost"] == pytest.approx(280)
+    assert table.loc["SUB", "people_lost_energy"] == pytest.approx(280)
+    assert table.loc["SUB", "people_lost_water"] == pytest.approx(100)
+    assert table.loc["SUB", "service_kept"] == pytest.approx(0.0)
+
+
+def test_spare_capacity_is_reported_per_level() -> None:
+    """Issue 19 item 12: the same MW at the feeder and the substation is not summed."""
+    vs = network([asset("SUB", capacity=100.0, load=60.0, type="150 kV substation"),
+                  asset("MV", capacity=10.0, load=6.0, type="MV feeder area")], [("SUB", "MV", 1.0)])
+    impact = evaluate(vs, Scenario("hub", [Change("MV", "load", 2.0), Change("SUB", "load", 2.0)]))
+    ind = impact.indicators().set_index(["system", "indicator"])["value"]
+    assert ind[("energy", "spare_capacity_used (MV feeder area)")] == pytest.approx(0.5)
+    assert ind[("energy", "spare_capacity_used (150 kV substation)")] == pytest.approx(0.05)
