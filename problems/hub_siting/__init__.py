@@ -50,7 +50,9 @@ Constraints (the model's families, by name; model.py has one function for each)
     budget      Σ_jk φ_j c_k y_jk ≤ B                   (when B is given)
     hub_count   Σ_jk y_jk = H                           (when H is given)
     min_served  Σ_(i,j)∈P U_i x_ij ≥ s_min Σ_i U_i      (when s_min > 0)
-    grid        Σ_jk σ_ja L_k y_jk ≤ u_max cap_a − load_a   ∀ a ∈ A   (grid headroom)
+    grid        Σ_jk σ_ja L_k y_jk ≤ max(u_max cap_a − load_a, 0)   ∀ a ∈ A   (grid headroom:
+                the plan's added load; an asset above u_max today takes no more, and is
+                reported as a finding of its own, not as a fault of the plan)
 
 A point may be split over hubs (x is a share): demand points are aggregates, and capacity
 can make a split the best plan. Any two objective terms can be traded off with
@@ -180,10 +182,10 @@ class HubSiting(Problem):
                 g = int(np.flatnonzero(over)[0])
                 asset = d.vital.assets["id"].iloc[d.grid_assets[g]]
                 names = ", ".join(str(s) for s in d.site_ids[d.fixed & (d.grid_share[:, g] > 0)])
-                raise InfeasibleInput(
-                    f"the existing hubs {names} need at least {needed[g]:.3g} MW on {asset!r}, which has "
-                    f"{max(d.grid_headroom[g], 0):.3g} MW left (max_utilisation {self.params['max_utilisation']:g})",
-                    file=d.labels["sites"], field="fixed")
+                left = (f": {self._above_today(g)} and takes no added load" if d.grid_over_today[g]
+                        else f", which has {d.grid_headroom[g]:.3g} MW left (max_utilisation {self.params['max_utilisation']:g})")
+                raise InfeasibleInput(f"the existing hubs {names} need at least {needed[g]:.3g} MW on {asset!r}{left}",
+                                      file=d.labels["sites"], field="fixed")
 
     # --- model --------------------------------------------------------------------------
 
@@ -208,6 +210,8 @@ class HubSiting(Problem):
             gain = (f"relaxing it one unit changes the objective by {amount:+,.4g}" if direction == "binds"
                     else f"{amount:.1%} used by the plan")
             if family == "grid":
+                if self.data.grid_over_today[int(index)]:
+                    return f"{self._above_today(index)}: no hub may add load to it ({gain})"
                 return f"the headroom of {self._grid_name(index)} binds ({gain})"
             if family == "vehicles":
                 return f"the vehicle places at hub {self._site(index)} bind ({gain})"
@@ -222,12 +226,21 @@ class HubSiting(Problem):
         if family == "min_served":
             return f"serving {p['min_served']:.0%} of the users falls {amount:,.0f} users short"
         if family == "grid":
+            if self.data.grid_over_today[int(index)]:
+                return (f"{self._above_today(index)}: the hubs that must go there would add {amount:.3g} MW "
+                        f"(raise max_utilisation or reinforce the grid)")
             return f"{self._grid_name(index)} would need {amount:.3g} MW more headroom for the hubs' charging"
         if family == "vehicles":
             return f"hub {self._site(index)} would need {amount:,.1f} more vehicle places"
         if family == "one_class":
             return f"existing hub {self._site(index)} cannot be kept"
         return super().describe_row(family, index, amount, direction, model)
+
+    def _above_today(self, g: Any) -> str:
+        d = self.data
+        row = d.vital.assets.iloc[d.grid_assets[int(g)]]
+        return (f"{self._grid_name(g)} is above the limit today ({row['load'] / row['capacity']:.0%} of its capacity, "
+                f"limit {self.params['max_utilisation']:.0%})")
 
     def _site(self, j: Any) -> str:
         return str(self.data.site_ids[int(j)])

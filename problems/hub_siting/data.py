@@ -38,7 +38,8 @@ class HubData:
     acceptance: np.ndarray  # a_ij per pair
     grid_assets: list[int]  # positions in the vital systems of the constrained assets
     grid_share: np.ndarray  # (sites x grid assets) σ_ja
-    grid_headroom: np.ndarray  # u_max cap_a - load_a per grid asset
+    grid_headroom: np.ndarray  # max(u_max cap_a − load_a, 0) per grid asset: what the hubs may add
+    grid_over_today: np.ndarray  # bool per grid asset: above u_max cap_a already today
     demand_points: gpd.GeoSeries
     site_points: gpd.GeoSeries
     conflicts: gpd.GeoDataFrame | None
@@ -126,7 +127,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
         site_asset=np.where(named, assets, None), sizes=sizes,
         allowed=_allowed_classes(sites, s_points.reset_index(drop=True), sizes, conflicts),
         pairs=pairs, walk_m=metres, acceptance=np.interp(metres, xs, ys),
-        grid_assets=grid_assets, grid_share=grid_share, grid_headroom=headroom,
+        grid_assets=grid_assets, grid_share=grid_share, grid_headroom=np.maximum(headroom, 0.0), grid_over_today=headroom < -1e-9,
         demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
         conflicts=conflicts, vital=vital, labels=labels,
     )
@@ -182,7 +183,7 @@ def _walking_pairs(tables: dict[str, pd.DataFrame], labels: dict[str, str], para
 def _grid(assets: np.ndarray, named: np.ndarray, vital: VitalSystems | None, params: dict[str, Any],
           label: str) -> tuple[list[int], np.ndarray, np.ndarray]:
     """The capacity-limited assets the sites' load reaches (σ_ja along the supply
-    dependencies) and their headroom u_max cap_a − load_a."""
+    dependencies) and their headroom u_max cap_a − load_a (negative: above the limit today)."""
     grid_assets: list[int] = []
     share_rows: list[dict[int, float]] = [{} for _ in range(len(assets))]
     if named.any():

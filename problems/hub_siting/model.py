@@ -140,7 +140,8 @@ def define_min_served(m: pyo.ConcreteModel, d: HubData, params: dict[str, Any]) 
 
 
 def define_grid(m: pyo.ConcreteModel, d: HubData, params: dict[str, Any]) -> None:
-    """grid: Σ_jk σ_ja L_k y_jk ≤ u_max cap_a − load_a on every asset the hubs' load reaches."""
+    """grid: Σ_jk σ_ja L_k y_jk ≤ max(u_max cap_a − load_a, 0) on every asset the hubs' load
+    reaches: the limit is on the load the plan adds (an asset above it today takes none)."""
     slots, y = m.maps.slots, m.y_list
     load = class_load(d, params)[slots[:, 1]]
     share = d.grid_share[slots[:, 0], :]  # (slots x assets)

@@ -115,6 +115,10 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
     }
     if len(grid):
         summary["grid_max_utilisation"] = float(grid["utilisation_after"].max())
+        over = grid[grid["above_limit_today"]]
+        summary["grid_above_limit_today"] = [
+            {"asset": r.asset, "name": r.name, "utilisation_today": float(r.utilisation_before), "added": float(r.added)}
+            for r in over.itertuples(index=False)]
     sizes_text = ", ".join(f"{v} {k}" for k, v in summary["hubs_by_size"].items() if v)
     budget = p["budget"]
     headline = [
@@ -126,6 +130,12 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
         ("cost", f"{terms['cost']:,.0f}" + (f" of budget {budget:,.0f}" if budget is not None else "")),
         ("charging load", f"{summary['charging_load_mw']:.2f} MW"),
     ]
+    if summary.get("grid_above_limit_today"):
+        over = summary["grid_above_limit_today"]
+        listed = ", ".join(f"{r['asset']}{' ' + r['name'] if r['name'] else ''} ({r['utilisation_today']:.0%})"
+                           for r in over[:3]) + (f" and {len(over) - 3} more" if len(over) > 3 else "")
+        headline.append(("above the grid limit today",
+                         f"{listed}: limit {p['max_utilisation']:.0%}; the plan adds no load there", "bold yellow"))
     tables = {"hubs": hubs, "assignment": assignment, "demand": demand}
     if len(grid):
         tables["grid"] = grid
@@ -148,9 +158,10 @@ def _grid_table(d: HubData, params: dict[str, Any], size_of: np.ndarray) -> pd.D
         "asset": a["id"].to_numpy(), "type": a["type"].to_numpy(), "name": a.get("name", pd.Series([""] * len(a))).to_numpy(),
         "capacity": cap, "load_before": base, "added": added, "load_after": base + added,
         "utilisation_before": base / cap, "utilisation_after": (base + added) / cap,
-        "limit": p["max_utilisation"] * cap,
+        "limit": p["max_utilisation"] * cap, "above_limit_today": d.grid_over_today,
     })
-    return table[table["added"] > 0].sort_values("utilisation_after", ascending=False).reset_index(drop=True)
+    keep = (table["added"] > 0) | table["above_limit_today"]
+    return table[keep].sort_values("utilisation_after", ascending=False).reset_index(drop=True)
 
 
 def _layers(d: HubData, hubs: pd.DataFrame, assignment: pd.DataFrame, demand: pd.DataFrame) -> dict[str, Any]:
@@ -283,6 +294,7 @@ def check_plan(d: HubData, params: dict[str, Any], plan: Solution) -> list[str]:
         load = np.where(size_of >= 0, class_load(d, params)[np.maximum(size_of, 0)], 0.0) @ d.grid_share
         over = load > d.grid_headroom + tol * np.maximum(1.0, np.abs(d.grid_headroom))
         names = d.vital.assets["id"].to_numpy()
-        breaks += [f"the hubs' charging needs {load[g]:.3g} MW on {names[d.grid_assets[g]]}, which has "
-                   f"{max(d.grid_headroom[g], 0):.3g} MW left" for g in np.flatnonzero(over)][:5]
+        breaks += [f"the hubs' charging adds {load[g]:.3g} MW to {names[d.grid_assets[g]]}, "
+                   + ("which is above the limit already today" if d.grid_over_today[g]
+                      else f"which has {d.grid_headroom[g]:.3g} MW left") for g in np.flatnonzero(over)][:5]
     return breaks

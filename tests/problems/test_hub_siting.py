@@ -336,3 +336,33 @@ def test_city_instance_is_valid_and_large_enough() -> None:
     demand = pd.read_csv(ROOT / "instances" / "amsterdam-hubs" / "demand.csv")
     sites = pd.read_csv(ROOT / "instances" / "amsterdam-hubs" / "sites.csv")
     assert len(demand) >= 5000 and len(sites) >= 500
+
+
+def test_an_asset_above_the_limit_today_is_a_finding_not_an_infeasible_plan() -> None:
+    """Issue 19 item 10: with max_utilisation 0.85, FEED-E (96 % today) takes no added load; the
+    plan is still found and the overload is reported as today's."""
+    problem = HubSiting_from_small(max_utilisation=0.85)
+    d = problem.data
+    over = [d.vital.assets["id"].iloc[a] for a, o in zip(d.grid_assets, d.grid_over_today) if o]
+    assert "FEED-E" in over
+    result = problem.solve()
+    assert result.status == "optimal"
+    hubs = result.tables["hubs"].set_index("id")
+    assert not hubs.loc[["S3", "S4"], "open"].any()  # the sites on FEED-E
+    grid = result.tables["grid"].set_index("asset")
+    assert grid.loc["FEED-E", "above_limit_today"] and grid.loc["FEED-E", "added"] == 0
+    assert any(row[0] == "above the grid limit today" and "FEED-E" in row[1] for row in result.solution.headline)
+    assert result.solution.summary["grid_above_limit_today"][0]["asset"] == "FEED-E"
+
+
+def test_a_hub_that_must_go_on_an_overloaded_feeder_is_explained_as_today_s_overload(tmp_path: Path) -> None:
+    inst = _copy_small(tmp_path)
+    sites = inst / "sites.csv"
+    text = sites.read_text()
+    sites.write_text(text.replace("id,name,space_m2,cost_factor,asset,x,y", "id,name,space_m2,cost_factor,asset,x,y,fixed")
+                     .replace("\n", ",false\n").replace("id,name,space_m2,cost_factor,asset,x,y,fixed,false",
+                                                         "id,name,space_m2,cost_factor,asset,x,y,fixed")
+                     .replace("S3,garage,2000,0.9,FEED-E,120600,486980,false", "S3,garage,2000,0.9,FEED-E,120600,486980,true"))
+    run = run_cli("solve", inst, "--set", "max_utilisation=0.85")
+    assert run.code in (1, 2), run.stdout
+    assert "above the limit" in run.stdout + run.stderr
