@@ -43,7 +43,10 @@ from optimise.errors import InputError
 from optimise.vital import VitalSystems
 
 ChangeKind = Literal["outage", "capacity", "load"]
-FLAG_ORDER = {"green": 0, "orange": 1, "red": 2}
+#: "planned": an asset the plan itself takes out of service (a renewal, a cable moved): expected,
+#: first order, not a finding. What it knocks on (order 2 and up) is flagged as usual.
+PLANNED = "planned"
+FLAG_ORDER = {"green": 0, PLANNED: 0, "orange": 1, "red": 2}
 #: The "system" of indicators that count every person once over all systems.
 ALL_SYSTEMS = "all systems (each person once)"
 #: The flag of a system the layers hold no asset of.
@@ -80,6 +83,9 @@ class Change:
     periods: tuple[int, int] | None = None  # inclusive; None: every period
     cause: str = ""
     effects: dict[str, tuple[float, str]] = field(default_factory=dict)  # indicator -> (amount, unit)
+    #: The plan's own works (expected): the asset is flagged "planned", not red; its knock-on
+    #: effects on other assets are flagged as usual.
+    planned: bool = False
 
     def active(self, period: int) -> bool:
         return self.periods is None or self.periods[0] <= period <= self.periods[1]
@@ -104,6 +110,7 @@ class PeriodState:
     load: np.ndarray
     direct: np.ndarray  # bool: changed directly in this period
     causes: dict[int, str]
+    planned: np.ndarray | None = None  # bool: changed only by planned works in this period
 
     @property
     def loss(self) -> np.ndarray:
@@ -166,12 +173,14 @@ def evaluate(vs: VitalSystems, scenario: Scenario, thresholds: Thresholds | None
         load = vs.assets["load"].to_numpy(float).copy()
         outage = np.ones(vs.n)
         direct = np.zeros(vs.n, dtype=bool)
+        unplanned = np.zeros(vs.n, dtype=bool)
         causes: dict[int, list[str]] = {}
         for change in scenario.changes:
             if not change.active(period):
                 continue
             k = positions[id(change)]
             direct[k] = True
+            unplanned[k] |= not change.planned
             if change.kind == "outage":
                 outage[k] = min(outage[k], 1.0 - float(np.clip(change.value, 0.0, 1.0)))
             elif change.kind == "capacity":
@@ -186,7 +195,7 @@ def evaluate(vs: VitalSystems, scenario: Scenario, thresholds: Thresholds | None
         function, order = propagate(vs, own, baseline=baseline) if np.all(own <= baseline_own + TOL) \
             else propagate(vs, own)
         states.append(PeriodState(period, function, baseline, order, capacity, load, direct,
-                                  {k: "; ".join(v) for k, v in causes.items()}))
+                                  {k: "; ".join(v) for k, v in causes.items()}, direct & ~unplanned))
     return Impact(vs, scenario, thresholds, states)
 
 
@@ -247,6 +256,8 @@ class Impact:
                 touched = (loss > TOL) | st.direct | (st.load != a["load"].to_numpy(float)) | (
                     st.capacity != a["capacity"].to_numpy(float))
                 flag = np.where(touched, flag, "green")
+            if st.planned is not None:
+                flag = np.where(st.planned, PLANNED, flag)
             for k in np.flatnonzero((flag != "green") | (loss > TOL) | st.direct):
                 rows.append({
                     "period": st.period,
@@ -268,19 +279,22 @@ class Impact:
 
     def system_flags(self) -> pd.DataFrame:
         """The worst flag per system and period; a system without a single asset in the layers
-        is "no data", not green: nothing was checked there."""
+        is "no data", not green: nothing was checked there. Planned works are counted apart
+        (``planned``): they are the plan, not its knock-on effects."""
         flags = self.asset_flags()
         present = set(self.vs.assets["system"].astype(str))
         rows = []
         for st in self.states:
             for system in self.vs.systems["id"]:
                 sub = flags[(flags["period"] == st.period) & (flags["system"] == system)]
-                worst = max(sub["flag"], key=FLAG_ORDER.get, default="green") if str(system) in present else NO_DATA
+                found = sub["flag"][sub["flag"] != PLANNED]
+                worst = max(found, key=FLAG_ORDER.get, default="green") if str(system) in present else NO_DATA
                 rows.append({
                     "period": st.period, "system": system, "flag": worst,
                     "red": int((sub["flag"] == "red").sum()), "orange": int((sub["flag"] == "orange").sum()),
+                    PLANNED: int((sub["flag"] == PLANNED).sum()),
                 })
-        return pd.DataFrame(rows, columns=["period", "system", "flag", "red", "orange"])
+        return pd.DataFrame(rows, columns=["period", "system", "flag", "red", "orange", PLANNED])
 
     def indicators(self) -> pd.DataFrame:
         """First-order and cascade indicators per system and period, each with its unit."""

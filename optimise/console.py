@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the console module is imported by the command line before a
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green", "no data": "dim"}
+FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green", "no data": "dim", "planned": "blue"}
 
 
 def text(value: Any) -> str:
@@ -88,7 +88,11 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
             print_listing(rows, listing, worst)
     if impact is not None:
         flags = impact.asset_flags()
-        flagged = flags[flags["flag"] != "green"]
+        planned = int((flags["flag"] == "planned").sum())
+        flagged = flags[~flags["flag"].isin(["green", "planned"])]
+        if planned:
+            out.print(text(f"{planned:,} planned closures (the plan's own works, by asset and period) are not flags; "
+                           f"{len(flagged):,} knock-on effects are:"))
         for row in flagged.head(10).itertuples(index=False):
             out.print(flag_line(row.flag, row.explanation), soft_wrap=True)
         if len(flagged) > 10:

@@ -61,7 +61,7 @@ def flag_map(impact: Impact, path: Path) -> bool:
     from matplotlib.lines import Line2D
 
     handles = []
-    for flag in ("green", "orange", "red"):
+    for flag in ("green", "planned", "orange", "red"):
         part = layer[layer["flag"] == flag]
         if len(part):
             quiet = flag == "green"
@@ -84,8 +84,8 @@ def flag_map(impact: Impact, path: Path) -> bool:
 
 
 
-def _rank(flag: str) -> int:
-    return {"green": 0, "orange": 1, "red": 2}[flag]
+def _rank(flag: str) -> float:
+    return {"green": 0, "planned": 0.5, "orange": 1, "red": 2}[flag]
 
 
 
@@ -96,12 +96,14 @@ def report_markdown(impact: Impact, summary: dict[str, Any], has_map: bool) -> s
     lines = [f"# Impact report: {impact.scenario.name}", ""]
     if has_map:
         lines += ["![flags](flags.png)", ""]
-    lines += ["## Systems", "", "| period | system | flag | red | orange |", "|---|---|---|---|---|"]
-    lines += [f"| {r.period} | {r.system} | {r.flag} | {r.red} | {r.orange} |" for r in systems.itertuples()]
+    lines += ["## Systems", "", "The flag of a system is the worst of its knock-on effects; the plan's own works "
+              "(renewals, cables moved) are counted as planned, not as flags.", "",
+              "| period | system | flag | red | orange | planned |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.period} | {r.system} | {r.flag} | {r.red} | {r.orange} | {r.planned} |" for r in systems.itertuples()]
     lines += ["", "## Indicators", "", "| period | system | indicator | value | unit |", "|---|---|---|---|---|"]
     lines += [f"| {r.period} | {r.system} | {r.indicator} | {r.value:,.4g} | {r.unit} |"
               for r in ind.itertuples() if r.value]
-    flagged = flags[flags["flag"] != "green"]
+    flagged = flags[~flags["flag"].isin(["green", "planned"])]
     lines += ["", "## Flagged assets and why", ""]
     if len(flagged) == 0:
         lines.append("No asset is flagged orange or red.")

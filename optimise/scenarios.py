@@ -12,6 +12,7 @@ Scenario file (TOML)::
     value = 1.0                      # outage: share out (1 = fully); capacity/load: amount added
     periods = [2027, 2028]           # optional inclusive range; default every period
     cause = "renewal works"          # optional, used in explanations
+    planned = true                   # optional: the plan's own works (flagged "planned", not red)
 
 or CSV with columns ``asset, kind, value, start, end, cause`` (``start``/``end`` optional).
 """
@@ -30,7 +31,7 @@ from optimise.files import read_table, read_toml
 from optimise.schema import Column, TableSchema, validate_table
 from optimise.vital import VitalSystems
 
-CHANGE_KEYS = {"asset", "kind", "value", "periods", "cause"}
+CHANGE_KEYS = {"asset", "kind", "value", "periods", "cause", "planned"}
 
 SCENARIO_KEYS = {"name", "periods", "change"}
 
@@ -44,6 +45,8 @@ CHANGES = TableSchema(
         Column("start", "number", "first period (inclusive); empty: from the first", required=False, default=None, blank=np.nan),
         Column("end", "number", "last period (inclusive); empty: to the last", required=False, default=None, blank=np.nan),
         Column("cause", "text", "why (for explanations)", required=False, default=""),
+        Column("planned", "bool", "the plan's own works: flagged planned, not as a finding", required=False,
+               default=False),
     ),
 )
 
@@ -73,6 +76,7 @@ def read_scenario(path: Path) -> Scenario:
             "start": [r["periods"][0] if r.get("periods") else None for r in rows],
             "end": [r["periods"][1] if r.get("periods") else None for r in rows],
             "cause": [r.get("cause", "") for r in rows],
+            "planned": [bool(r.get("planned", False)) for r in rows],
         })
         name = str(raw.get("name", path.stem))
         periods = raw.get("periods")  # none given: the periods the changes span, as for CSV
@@ -96,7 +100,7 @@ def read_scenario(path: Path) -> Scenario:
         if row.kind == "outage" and not 0 <= float(row.value) <= 1:
             raise InputError(f"an outage is a share between 0 and 1 (1 = fully out), found {row.value:g}",
                              file=label, field="value", row=k)
-        changes.append(Change(row.asset, row.kind, float(row.value), span, row.cause or ""))
+        changes.append(Change(row.asset, row.kind, float(row.value), span, row.cause or "", planned=bool(row.planned)))
     if periods is None:
         spans = [c.periods for c in changes if c.periods]
         if spans and max(b for _, b in spans) - min(a for a, _ in spans) >= MAX_PERIODS:

@@ -179,7 +179,8 @@ def _layers(d: QuayData, schedule: pd.DataFrame, in_works: np.ndarray) -> dict[s
 
 def scenario(d: QuayData, result: Any) -> Any:
     """The schedule per period for the cascade checker: works out while renewed; cables
-    and pipes out while replaced (with their host when bundled, on their own otherwise)."""
+    and pipes out while replaced (with their host when bundled, on their own otherwise). These
+    are planned closures (flagged "planned"); what they knock on is flagged as usual."""
     from optimise.cascade import Change, Scenario
 
     vs = d.vital
@@ -192,7 +193,7 @@ def scenario(d: QuayData, result: Any) -> Any:
     for row in schedule.itertuples(index=False):
         if row.start is not None and not pd.isna(row.start) and row.id in known:
             changes.append(Change(row.id, "outage", 1.0, (int(row.start), int(row.end)),
-                                  cause=f"renewal of {row.id} ({row.kind})"))
+                                  cause=f"renewal of {row.id} ({row.kind})", planned=True))
     util = d.utilities
     end_of = dict(zip(schedule["id"], schedule["end"]))
     for u, row in enumerate(result.tables["utilities"].itertuples(index=False)):
@@ -201,12 +202,12 @@ def scenario(d: QuayData, result: Any) -> Any:
             continue
         if row.mode == "bundled":
             changes.append(Change(asset, "outage", 1.0, (int(row.period), int(end_of[row.host])),
-                                  cause=f"{row.id} moved with the works on {row.host}"))
+                                  cause=f"{row.id} moved with the works on {row.host}", planned=True))
         else:
             du = int(util["duration"].iloc[u])
             end = labels[min(labels.index(int(row.period)) + du - 1, len(labels) - 1)]
             changes.append(Change(asset, "outage", 1.0, (int(row.period), end),
-                                  cause=f"{row.id} replaced on its own (closes {row.host} again)"))
+                                  cause=f"{row.id} replaced on its own (closes {row.host} again)", planned=True))
     return Scenario("renewal schedule", changes, labels)
 
 

@@ -229,3 +229,22 @@ def test_spare_capacity_is_reported_per_level() -> None:
     ind = impact.indicators().set_index(["system", "indicator"])["value"]
     assert ind[("energy", "spare_capacity_used (MV feeder area)")] == pytest.approx(0.5)
     assert ind[("energy", "spare_capacity_used (150 kV substation)")] == pytest.approx(0.05)
+
+
+def test_planned_works_are_not_cascades() -> None:
+    """Issue 19 item 7: the plan's own closures are 'planned', their knock-on effects flags."""
+    vs = network([asset("BR", "mobility", type="bridge"), asset("L", "mobility", type="link"),
+                  asset("CAB", type="cable"), asset("MV", households=100, area="X")],
+                 [("BR", "L", 0.3), ("CAB", "MV", 0.1)])
+    works = Scenario("renewals", [Change("BR", "outage", cause="renewal of BR", planned=True),
+                                  Change("CAB", "outage", cause="CAB moved", planned=True)])
+    impact = evaluate(vs, works)
+    flags = impact.asset_flags().set_index("asset")["flag"]
+    assert flags["BR"] == "planned" and flags["CAB"] == "planned"
+    assert flags["L"] == "orange" and flags["MV"] == "orange"
+    systems = impact.system_flags().set_index("system")
+    assert systems.loc["mobility", "flag"] == "orange" and systems.loc["mobility", "planned"] == 1
+    assert systems.loc["energy", "flag"] == "orange" and systems.loc["energy", "red"] == 0
+    # the same outage unplanned (a fault) is a red flag
+    fault = evaluate(vs, Scenario("fault", [Change("BR", "outage")])).asset_flags().set_index("asset")["flag"]
+    assert fault["BR"] == "red"
