@@ -59,7 +59,7 @@ class Job:
 
 def _flat(summary: dict[str, Any]) -> dict[str, Any]:
     """Scalar figures of a summary (the plan's indicators), for the combined table."""
-    skip = {"problem", "instance", "termination", "files", "formulation"}
+    skip = {"instance", "termination", "files", "formulation"}
     out = {}
     for key, value in summary.items():
         if key in skip:

@@ -46,7 +46,9 @@ ChangeKind = Literal["outage", "capacity", "load"]
 #: "planned": an asset the plan itself takes out of service (a renewal, a cable moved): expected,
 #: first order, not a finding. What it knocks on (order 2 and up) is flagged as usual.
 PLANNED = "planned"
-FLAG_ORDER = {"green": 0, PLANNED: 0, "orange": 1, "red": 2}
+#: "opportunity": a green flag for what the plan makes possible (a cable moved in the same works).
+OPPORTUNITY = "opportunity"
+FLAG_ORDER = {"green": 0, PLANNED: 0, OPPORTUNITY: 0, "orange": 1, "red": 2}
 #: The "system" of indicators that count every person once over all systems.
 ALL_SYSTEMS = "all systems (each person once)"
 #: The flag of a system the layers hold no asset of.
@@ -91,11 +93,37 @@ class Change:
         return self.periods is None or self.periods[0] <= period <= self.periods[1]
 
 
+@dataclass(frozen=True)
+class Effect:
+    """A figure of the plan's own effect on the surroundings (space won back, walking,
+    hindrance, NOx), reported among the indicators of ``system``; ``period`` None: every one."""
+
+    system: str
+    indicator: str
+    value: float
+    unit: str
+    period: int | None = None
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """What the plan makes possible at an asset (a green flag), with why."""
+
+    asset: Any
+    text: str
+    periods: tuple[int, int] | None = None
+
+    def active(self, period: int) -> bool:
+        return self.periods is None or self.periods[0] <= period <= self.periods[1]
+
+
 @dataclass
 class Scenario:
     name: str
     changes: list[Change]
     periods: list[int] = field(default_factory=lambda: [0])
+    effects: list[Effect] = field(default_factory=list)  # the plan's own effects, as indicators
+    opportunities: list[Opportunity] = field(default_factory=list)  # green flags
 
 
 @dataclass
@@ -262,6 +290,7 @@ class Impact:
                 rows.append({
                     "period": st.period,
                     "asset": a["id"].iloc[k],
+                    "name": a["name"].iloc[k] if "name" in a.columns else "",
                     "system": a["system"].iloc[k],
                     "type": a["type"].iloc[k],
                     "flag": str(flag[k]),
@@ -273,9 +302,36 @@ class Impact:
                     "households_at_risk": float(exposed[k]),
                     "explanation": self.explain(st, k, exposed),
                 })
-        columns = ["period", "asset", "system", "type", "flag", "loss", "utilisation", "order",
+        rows = self._with_opportunities(rows)
+        columns = ["period", "asset", "name", "system", "type", "flag", "loss", "utilisation", "order",
                    "people_lost", "households_lost", "households_at_risk", "explanation"]
         return pd.DataFrame(rows, columns=columns)
+
+    def _with_opportunities(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Green flags for what the plan makes possible: an asset only planned or untouched
+        becomes an opportunity; a warning keeps its flag and names the opportunity too."""
+        a = self.vs.assets
+        at = {(r["period"], r["asset"]): r for r in rows}
+        for opp in self.scenario.opportunities:
+            k = self.vs.index.get_indexer([opp.asset])[0]
+            if k < 0:
+                continue
+            for st in self.states:
+                if not opp.active(st.period):
+                    continue
+                row = at.get((st.period, opp.asset))
+                if row is None:
+                    row = {"period": st.period, "asset": opp.asset, "name": a["name"].iloc[k] if "name" in a.columns else "",
+                           "system": a["system"].iloc[k], "type": a["type"].iloc[k], "flag": OPPORTUNITY,
+                           "loss": 0.0, "utilisation": None, "order": 0, "people_lost": 0.0, "households_lost": 0.0,
+                           "households_at_risk": 0.0, "explanation": f"opportunity: {opp.text}"}
+                    rows.append(row)
+                    at[(st.period, opp.asset)] = row
+                elif row["flag"] in (PLANNED, "green"):
+                    row["flag"], row["explanation"] = OPPORTUNITY, f"opportunity: {opp.text} ({row['explanation']})"
+                else:
+                    row["explanation"] += f" (opportunity: {opp.text})"
+        return rows
 
     def system_flags(self) -> pd.DataFrame:
         """The worst flag per system and period; a system without a single asset in the layers
@@ -287,14 +343,15 @@ class Impact:
         for st in self.states:
             for system in self.vs.systems["id"]:
                 sub = flags[(flags["period"] == st.period) & (flags["system"] == system)]
-                found = sub["flag"][sub["flag"] != PLANNED]
+                found = sub["flag"][~sub["flag"].isin([PLANNED, OPPORTUNITY])]
                 worst = max(found, key=FLAG_ORDER.get, default="green") if str(system) in present else NO_DATA
                 rows.append({
                     "period": st.period, "system": system, "flag": worst,
                     "red": int((sub["flag"] == "red").sum()), "orange": int((sub["flag"] == "orange").sum()),
                     PLANNED: int((sub["flag"] == PLANNED).sum()),
+                    OPPORTUNITY: int((sub["flag"] == OPPORTUNITY).sum()),
                 })
-        return pd.DataFrame(rows, columns=["period", "system", "flag", "red", "orange", PLANNED])
+        return pd.DataFrame(rows, columns=["period", "system", "flag", "red", "orange", PLANNED, OPPORTUNITY])
 
     def indicators(self) -> pd.DataFrame:
         """First-order and cascade indicators per system and period, each with its unit."""
@@ -351,6 +408,10 @@ class Impact:
                                 values[(name, unit)] = values.get((name, unit), 0.0) + float(amount)
                 for (name, unit), value in values.items():
                     rows.append({"period": st.period, "system": system, "indicator": name, "value": value, "unit": unit})
+            for effect in self.scenario.effects:
+                if effect.period is None or effect.period == st.period:
+                    rows.append({"period": st.period, "system": effect.system, "indicator": effect.indicator,
+                                 "value": float(effect.value), "unit": effect.unit})
             # every person and household once, at the worst loss over the systems serving them
             for name, column, unit in (("service_lost_people", "people", "people"),
                                        ("service_lost_households", "households", "households")):
@@ -403,7 +464,7 @@ class Impact:
         a = self.vs.assets
         parts = []
         for node in self.chain(st, k):
-            text = f"{a['id'].iloc[node]} {self._state(st, node)}"
+            text = f"{self.vs.label(node)} {self._state(st, node)}"
             if node in st.causes:
                 text += f" ← {st.causes[node]}"
             parts.append(text)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the console module is imported by the command line before a
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green", "no data": "dim", "planned": "blue"}
+FLAG_STYLE = {"red": "red", "orange": "yellow", "green": "green", "no data": "dim", "planned": "blue", "opportunity": "green"}
 
 
 def text(value: Any) -> str:
@@ -66,12 +66,13 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
     table = Table(title=text(f"{result.problem}: {result.instance}"), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("status", f"[{status_style}]{result.status}[/] ({text(result.termination)})")
-    table.add_row("objective", number(result.objective))
-    table.add_row("best bound", number(result.bound))
-    table.add_row("gap", "-" if result.gap is None else f"{result.gap:.4%}")
+    # the plan in planner units first; the weighted objective, bound and gap below them
+    table.add_row("status", f"[{status_style}]{result.status}[/] ({text(result.termination)})"
+                  + ("" if result.gap is None else f", gap {result.gap:.4%}"))
     for label, value, *style in result.solution.headline:
         table.add_row(text(label), f"[{style[0]}]{text(value)}[/]" if style else text(value))
+    table.add_row("[dim]objective[/]", f"[dim]{number(result.objective)} (best bound {number(result.bound)}"
+                  f"{'' if result.gap is None else f', gap {result.gap:.4%}'})[/]")
     if result.status == "given":
         table.add_row("time", f"{result.seconds:.2f} s (reading and evaluating the plan)")
     else:
@@ -89,7 +90,7 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
     if impact is not None:
         flags = impact.asset_flags()
         planned = int((flags["flag"] == "planned").sum())
-        flagged = flags[~flags["flag"].isin(["green", "planned"])]
+        flagged = flags[~flags["flag"].isin(["green", "planned", "opportunity"])]
         if planned:
             out.print(text(f"{planned:,} planned closures (the plan's own works, by asset and period) are not flags; "
                            f"{len(flagged):,} knock-on effects are:"))
@@ -166,12 +167,34 @@ def print_explanation(run: Any) -> None:
         out.print(f"[yellow]binds:[/] {text(row['text'])}", soft_wrap=True)
 
 
-def print_alternatives(table: Any, within_percent: float, note: str = "") -> None:
-    t = Table("alternative", "objective", "above optimum", "changed", "added", "removed",
-              title=f"alternatives within {within_percent:g}% of the optimum", title_justify="left")
-    for row in table.itertuples(index=False):
-        t.add_row(str(row.alternative), cell(float(row.objective)), f"{row.above_optimum:.2%}",
-                  str(row.decisions_changed), text(row.added or "-"), text(row.removed or "-"))
+def figure(key: str, value: Any, signed: bool = False) -> str:
+    """A planner's figure, compactly: shares in percent (points for a difference), large
+    amounts without decimals, small ones with two."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+        return cell(value)
+    sign = "+" if signed else ""
+    if "share" in key or key in ("coverage", "utilisation"):
+        return f"{value * 100:{sign}.1f} pp" if signed else f"{value:.1%}"
+    return f"{value:{sign},.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:{sign},.2f}"
+
+
+def print_alternatives(table: Any, within_percent: float, note: str = "",
+                       key_figures: tuple[tuple[str, str], ...] = ()) -> None:
+    """The plans side by side in planner units, each with what it gives up against the
+    optimum; the weighted objective last."""
+    shown = [(key, label) for key, label in key_figures if key in table.columns][:5]
+    t = Table("plan", *[text(label) for _, label in shown], "changes", "objective",
+              title=f"alternatives within {within_percent:g}% of the optimum (plan 0), in planner units; "
+                    "added and removed decisions in alternatives.csv with --out", title_justify="left")
+    for row in table.to_dict(orient="records"):
+        figures = []
+        for key, _ in shown:
+            delta = row.get(f"{key}_vs_optimum")
+            figures.append(figure(key, row[key]) + ("" if not delta or row["alternative"] == 0
+                                                    else f"\n({figure(key, delta, signed=True)})"))
+        added, removed = len((row["added"] or "").split()), len((row["removed"] or "").split())
+        t.add_row(str(row["alternative"]), *figures, f"+{added} −{removed}" if row["alternative"] else "-",
+                  f"[dim]{row['above_optimum']:+.2%}[/]")
     out.print(t)
     if note:
         out.print(text(note))
@@ -205,18 +228,24 @@ def print_impact(impact: Any, summary: dict[str, Any], name: str) -> None:
     out.print(f"evaluated in {summary['impact_seconds']:.2f} s")
 
 
-def print_compare(table: Any) -> None:
-    """The variants of a batch side by side."""
+def print_compare(table: Any, key_figures: tuple[tuple[str, str], ...] = ()) -> None:
+    """The variants of a batch side by side: the planner's figures first, then flags, the
+    weighted objective and the solver's figures."""
     if table.empty:
         return
-    figures = [c for c in ("objective", "gap", "seconds", "red_flags", "orange_flags") if c in table.columns]
-    headers = {"red_flags": "red", "orange_flags": "orange"}
-    t = Table("variant", "status", *[headers.get(c, c) for c in figures], title="variants (overrides: results.csv)",
-              title_justify="left")
+    leading = [(key, label) for key, label in key_figures if key in table.columns][:4]
+    rest = [(c, {"red_flags": "red", "orange_flags": "orange"}.get(c, c))
+            for c in ("red_flags", "orange_flags", "objective", "gap") if c in table.columns]
+    figures = leading + rest
+    t = Table(title="variants (overrides, seconds and every figure: results.csv)", title_justify="left")
+    t.add_column("variant", overflow="fold", min_width=14)
+    t.add_column("status")
+    for _, label in figures:
+        t.add_column(text(label))
     for row in table.to_dict(orient="records"):
         cells = [text(row["variant"]), text(row.get("status"))]
         cells += [f"{row[c]:.3%}" if c == "gap" and isinstance(row.get(c), float) and not math.isnan(row[c])
-                  else cell(row.get(c)) for c in figures]
+                  else figure(c, row.get(c)) if (c, label) in leading else cell(row.get(c)) for c, label in figures]
         t.add_row(*cells)
     out.print(t)
     if "reason" in table.columns:

@@ -125,7 +125,8 @@ class Binding:
 
 
 def binding_rules(problem: Any, model: pyo.ConcreteModel, limit: int = 12) -> list[Binding]:
-    """Rules that bind in the solved ``model`` (values loaded). Rows with continuous
+    """Rules that bind in the solved ``model`` (values loaded): the ``limit`` worth most, and
+    every resource the plan uses up. Rows with continuous
     variables get their marginal value from the LP with the integer decisions fixed at the
     plan (the objective change per unit of relaxation); resource rows (``Problem.resources``)
     used to within 1 % of their limit are reported with the share used (rows over yes/no
@@ -163,10 +164,11 @@ def binding_rules(problem: Any, model: pyo.ConcreteModel, limit: int = 12) -> li
     finally:
         for var in fixed:
             var.unfix()
-    seen = {(b.rule, b.index) for b in out}
     out.sort(key=lambda b: -abs(b.change or 0.0))
+    out = out[:limit]  # the rules worth most; every resource used up is listed besides
+    seen = {(b.rule, b.index) for b in out}
     for con, used in tight:
         key = (con.parent_component().name, con.index())
         if key not in seen:
             out.append(Binding(key[0], key[1], None, problem.describe_row(key[0], key[1], used, "tight", model=model)))
-    return out[:limit]
+    return out

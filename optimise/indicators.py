@@ -28,7 +28,7 @@ def summarise(impact: Impact) -> dict[str, Any]:
         "flags": {
             "systems": impact.system_flags().to_dict(orient="records"),
             "assets": flags[flags["flag"] != "green"].to_dict(orient="records"),
-            "counts": {f: int((flags["flag"] == f).sum()) for f in ("red", "orange", "planned")},
+            "counts": {f: int((flags["flag"] == f).sum()) for f in ("red", "orange", "planned", "opportunity")},
         },
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-FLAG_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c", "planned": "#1f77b4"}
+FLAG_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "green": "#2ca02c", "planned": "#1f77b4", "opportunity": "#17becf"}
 
 
 def pyplot() -> Any:

@@ -272,6 +272,11 @@ class Problem(ABC):
         plan. Default: no rules declared."""
         return []
 
+    #: The figures a planner quotes, in planner units, as (summary key, label with its unit):
+    #: they lead the alternatives, the comparison of batch variants and the Pareto tables; the
+    #: weighted objective follows them.
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = ()
+
     #: The decision tables a plan is given by (``optimise check``), as ``solve --out`` writes
     #: them, with the columns read from each.
     plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {}

@@ -61,7 +61,7 @@ def flag_map(impact: Impact, path: Path) -> bool:
     from matplotlib.lines import Line2D
 
     handles = []
-    for flag in ("green", "planned", "orange", "red"):
+    for flag in ("green", "planned", "opportunity", "orange", "red"):
         part = layer[layer["flag"] == flag]
         if len(part):
             quiet = flag == "green"
@@ -85,7 +85,7 @@ def flag_map(impact: Impact, path: Path) -> bool:
 
 
 def _rank(flag: str) -> float:
-    return {"green": 0, "planned": 0.5, "orange": 1, "red": 2}[flag]
+    return {"green": 0, "planned": 0.5, "opportunity": 0.5, "orange": 1, "red": 2}[flag]
 
 
 
@@ -103,7 +103,7 @@ def report_markdown(impact: Impact, summary: dict[str, Any], has_map: bool) -> s
     lines += ["", "## Indicators", "", "| period | system | indicator | value | unit |", "|---|---|---|---|---|"]
     lines += [f"| {r.period} | {r.system} | {r.indicator} | {r.value:,.4g} | {r.unit} |"
               for r in ind.itertuples() if r.value]
-    flagged = flags[~flags["flag"].isin(["green", "planned"])]
+    flagged = flags[~flags["flag"].isin(["green", "planned", "opportunity"])]
     lines += ["", "## Flagged assets and why", ""]
     if len(flagged) == 0:
         lines.append("No asset is flagged orange or red.")

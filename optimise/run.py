@@ -177,7 +177,7 @@ def _solve(case: Case, options: SolveOptions, ask: Ask) -> Run:
         found = alternatives(problem, ask.alternatives, ask.within, options, instance=label)
         run = Run(case, found.plans[0].result, alternatives_note=found.note)
         if run.has_solution:
-            run.alternatives = alternatives_table(found.plans)
+            run.alternatives = alternatives_table(found.plans, problem.key_figures)
         return run
     if ask.explain:
         from optimise.explain import binding_rules

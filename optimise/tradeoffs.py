@@ -293,19 +293,31 @@ def alternatives(problem: Problem, k: int, within: float, options: SolveOptions,
     return Alternatives(found, f"{len(found) - 1} of {k} alternatives: {note}" if note and len(found) <= k else "")
 
 
-def alternatives_table(found: list[Alternative]) -> pd.DataFrame:
+def alternatives_table(found: list[Alternative], key_figures: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+    """One row per plan: its figures in planner units (``key_figures`` of the problem) and what
+    it gives up against the optimum in those units (``<key>_vs_optimum``), the decisions that
+    differ, then the weighted objective."""
     rows = []
+    best = found[0].result.solution.summary if found else {}
     for a in found:
-        rows.append({
-            "alternative": a.rank,
-            "objective": a.objective,
-            "above_optimum": a.above_optimum,
+        summary = a.result.solution.summary
+        row: dict[str, Any] = {"alternative": a.rank}
+        for key, _ in key_figures:
+            value = summary.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                row[key] = value
+                base = best.get(key)
+                row[f"{key}_vs_optimum"] = value - base if isinstance(base, (int, float)) else None
+        row.update({
             "decisions_changed": a.distance,
             "added": " ".join(a.added),
             "removed": " ".join(a.removed),
+            "objective": a.objective,
+            "above_optimum": a.above_optimum,
             "status": a.result.status,
-            **a.result.solution.summary.get("objectives", {}),
+            **summary.get("objectives", {}),
         })
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

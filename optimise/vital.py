@@ -79,6 +79,15 @@ DEPENDENCIES = TableSchema(
 )
 
 
+def labelled(ident: Any, name: Any) -> str:
+    """An id with its readable name where the data gives one that says more than the id:
+    "MV-A00a (Kop Zeedijk)"; a name that only repeats the id is left out."""
+    ident = str(ident)
+    if not isinstance(name, str) or not name.strip() or ident in name or name.strip() == ident:
+        return ident
+    return f"{ident} ({name.strip()})"
+
+
 @dataclass
 class VitalSystems:
     """Validated systems, assets and dependencies, with index arrays for fast propagation."""
@@ -117,6 +126,11 @@ class VitalSystems:
     @property
     def n(self) -> int:
         return len(self.assets)
+
+    def label(self, k: int) -> str:
+        """Asset k's id with its name (see :func:`labelled`)."""
+        names = self.assets["name"] if "name" in self.assets.columns else None
+        return labelled(self.assets["id"].iloc[k], None if names is None else names.iloc[k])
 
     def position(self, asset_id: Any, *, file: str | None = None, field: str = "asset", row: int | None = None) -> int:
         k = self.index.get_indexer([asset_id])[0]

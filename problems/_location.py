@@ -315,6 +315,9 @@ class LocationProblem(Problem):
     #: Served only within the parameter ``service_radius``.
     within_radius: ClassVar[bool] = False
 
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("n_open", "sites"), ("mean_distance", "mean distance"), ("p95_distance", "95th pct distance"),
+        ("max_distance", "largest distance"))
     plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {"sites": ("id", "open"),
                                                           "assignment": ("demand_id", "site_id", "share")}
 

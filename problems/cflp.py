@@ -116,6 +116,9 @@ class CFLP(LocationProblem):
         return model
 
     assignment_decided = True
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("n_open", "sites"), ("opening_cost", "opening cost"), ("assignment_cost", "assignment cost"),
+        ("utilisation", "capacity used"), ("split_points", "points split"))
 
     def model_assignment(self, model: pyo.ConcreteModel) -> pd.DataFrame:
         pairs = model.maps["pairs"]

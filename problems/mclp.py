@@ -42,6 +42,9 @@ class MCLP(LocationProblem):
     site_count = "p"
     serves_all = False  # a point beyond the radius of every open site stays uncovered
     within_radius = True
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("n_open", "sites"), ("coverage", "share covered"), ("covered_demand", "demand covered"),
+        ("points_uncovered", "points not covered"))
     name: ClassVar[str] = "mclp"
     title: ClassVar[str] = "maximal covering: p sites, most demand within the service radius"
     parameters: ClassVar[dict[str, Parameter]] = {

@@ -77,7 +77,7 @@ from optimise.parameters import Parameter
 from optimise.problem import Listing, ObjectiveTerm, Problem, Solution
 from optimise.schema import TableSchema
 from optimise.solver import SolverOutcome
-from optimise.vital import VitalSystems
+from optimise.vital import VitalSystems, labelled
 
 from . import solution
 from .solution import check_plan as solution_rules
@@ -95,6 +95,10 @@ class HubSiting(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "assignment (strong links)"
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("space_won_m2", "m² won back"), ("net_space_m2", "net m²"), ("share_served", "share served"),
+        ("mean_walk_min", "walk min (mean)"), ("p95_walk_min", "walk min (95th pct)"), ("cost", "cost"),
+        ("n_open", "hubs"))
     elastic: ClassVar[tuple[str, ...]] = ("budget", "hub_count", "min_served", "grid", "vehicles", "one_class")
     resources: ClassVar[tuple[str, ...]] = ("budget", "grid", "vehicles")
     listings: ClassVar[tuple[Listing, ...]] = (
@@ -217,7 +221,10 @@ class HubSiting(Problem):
                 return f"the vehicle places at hub {self._site(index)} bind ({gain})"
             if family == "one_class":
                 return f"keeping existing hub {self._site(index)} binds ({gain})"
-            what = {"budget": "the budget", "hub_count": "the number of hubs", "min_served": "the share to serve"}
+            what = {"budget": f"the budget of {p['budget']:,.0f}" if p["budget"] is not None else "the budget",
+                    "hub_count": "the number of hubs", "min_served": "the share to serve"}
+            if direction == "tight":
+                return f"{what.get(family, family)} is {amount:.1%} used by the plan"
             return f"{what.get(family, family)} binds ({gain})"
         if family == "budget":
             return f"the budget of {p['budget']:,.0f} is {amount:,.0f} short"
@@ -243,12 +250,12 @@ class HubSiting(Problem):
                 f"limit {self.params['max_utilisation']:.0%})")
 
     def _site(self, j: Any) -> str:
-        return str(self.data.site_ids[int(j)])
+        return labelled(self.data.site_ids[int(j)], self.data.site_names[int(j)])
 
     def _grid_name(self, g: Any) -> str:
         d = self.data
-        row = d.vital.assets.iloc[d.grid_assets[int(g)]]
-        return f"{row['type'] or 'asset'} {row['id']}".strip()
+        k = d.grid_assets[int(g)]
+        return f"{d.vital.assets['type'].iloc[k] or 'asset'} {d.vital.label(k)}".strip()
 
     def plan_indicators(self, model: pyo.ConcreteModel) -> dict[str, Any]:
         slots = model.maps.slots

@@ -184,11 +184,18 @@ def _layers(d: HubData, hubs: pd.DataFrame, assignment: pd.DataFrame, demand: pd
 def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
     """The plan for the cascade checker: each hub's charging load on its asset and on
     the suppliers upstream (the shares the grid constraint uses)."""
-    from optimise.cascade import Change, Scenario
+    from optimise.cascade import Change, Effect, Scenario
 
+    summary = result.solution.summary
+    # the plan's own effects on the street: reported next to the grid's indicators
+    effects = [Effect("mobility", name, float(summary[key]), unit) for key, name, unit in (
+        ("space_won_m2", "space_won_back", "m²"), ("net_space_m2", "net_space_won", "m²"),
+        ("cars_given_up", "cars_given_up", "cars"), ("share_served", "users_served", "share"),
+        ("mean_walk_min", "walk_to_hub_mean", "min"), ("p95_walk_min", "walk_to_hub_p95", "min"))
+        if isinstance(summary.get(key), (int, float)) and np.isfinite(summary[key])]
     hubs = result.tables.get("hubs")
     if hubs is None or d.vital is None or not d.grid_assets:
-        return Scenario("hub plan", [])
+        return Scenario("hub plan", [], effects=effects)
     load = hubs["charging_load_mw"].to_numpy(float)
     added = load @ d.grid_share
     changes = []
@@ -199,7 +206,7 @@ def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
         names = ", ".join(f"{r.id} ({r.size})" for r in feeding.itertuples())
         changes.append(Change(d.vital.assets["id"].iloc[a], "load", float(added[g]),
                               cause=f"charging of hub{'s' if len(feeding) > 1 else ''} {names}"))
-    return Scenario("hub plan: charging load", changes)
+    return Scenario("hub plan: charging load", changes, effects=effects)
 
 
 def _minutes(value: float) -> str:
@@ -293,8 +300,7 @@ def check_plan(d: HubData, params: dict[str, Any], plan: Solution) -> list[str]:
     if d.grid_assets:
         load = np.where(size_of >= 0, class_load(d, params)[np.maximum(size_of, 0)], 0.0) @ d.grid_share
         over = load > d.grid_headroom + tol * np.maximum(1.0, np.abs(d.grid_headroom))
-        names = d.vital.assets["id"].to_numpy()
-        breaks += [f"the hubs' charging adds {load[g]:.3g} MW to {names[d.grid_assets[g]]}, "
+        breaks += [f"the hubs' charging adds {load[g]:.3g} MW to {d.vital.label(d.grid_assets[g])}, "
                    + ("which is above the limit already today" if d.grid_over_today[g]
                       else f"which has {d.grid_headroom[g]:.3g} MW left") for g in np.flatnonzero(over)][:5]
     return breaks

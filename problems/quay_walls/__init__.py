@@ -103,6 +103,9 @@ class QuayWalls(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "time-indexed starts"
+    key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("extra_vehicle_hours", "vehicle-hours"), ("nox_kg", "NOx kg"), ("km_renewed", "km renewed"),
+        ("budget_used", "budget used"), ("cables_bundled", "cables bundled"), ("past_safe_life", "past safe life"))
     elastic: ClassVar[tuple[str, ...]] = ("once", "budget", "crews", "operator_budget", "operator_crews", "district",
                                           "precedence", "conflict")
     resources: ClassVar[tuple[str, ...]] = ("budget", "crews", "operator_budget", "operator_crews", "district")
@@ -144,7 +147,7 @@ class QuayWalls(Problem):
                      model: pyo.ConcreteModel | None = None) -> str:
         d = self.data
         maps = model.maps if model is not None else None
-        ids = d.works["id"].astype(str).to_numpy()
+        ids = d.work_labels
         year = lambda t: int(d.periods[int(t)])  # noqa: E731
         if family == "once":
             a = int(index)

@@ -45,6 +45,13 @@ class QuayData:
         return len(self.works)
 
     @property
+    def work_labels(self) -> np.ndarray:
+        """Each work's id with its name where the name says more (for messages)."""
+        from optimise.vital import labelled
+
+        return np.array([labelled(i, n) for i, n in zip(self.works["id"], self.works["name"])], dtype=object)
+
+    @property
     def horizon(self) -> int:
         return len(self.periods)
 

@@ -208,7 +208,37 @@ def scenario(d: QuayData, result: Any) -> Any:
             end = labels[min(labels.index(int(row.period)) + du - 1, len(labels) - 1)]
             changes.append(Change(asset, "outage", 1.0, (int(row.period), end),
                                   cause=f"{row.id} replaced on its own (closes {row.host} again)", planned=True))
-    return Scenario("renewal schedule", changes, labels)
+    return Scenario("renewal schedule", changes, labels, effects=_effects(result), opportunities=_opportunities(d, result))
+
+
+def _effects(result: Any) -> list[Any]:
+    """The schedule's own effects per period (traffic hindrance, NOx, renewal), as indicators."""
+    from optimise.cascade import Effect
+
+    out = []
+    for row in result.tables["periods"].itertuples(index=False):
+        for column, name, unit in (("extra_vehicle_hours", "works_vehicle_hours", "vehicle-h"),
+                                   ("nox_kg", "works_nox", "kg"), ("km_renewed", "quay_renewed", "km")):
+            out.append(Effect("mobility", name, float(getattr(row, column)), unit, int(row.period)))
+    return out
+
+
+def _opportunities(d: QuayData, result: Any) -> list[Any]:
+    """Green flags: each cable or pipe moved in the same works as its host saves money and a
+    second closure of the host."""
+    from optimise.cascade import Opportunity
+
+    util, out = d.utilities, []
+    schedule = result.tables["schedule"].set_index("id")
+    for u, row in enumerate(result.tables["utilities"].itertuples(index=False)):
+        asset = util["asset"].iloc[u] if "asset" in util.columns else None
+        if row.mode != "bundled" or not isinstance(asset, str):
+            continue
+        end = schedule.loc[row.host, "end"]
+        out.append(Opportunity(asset, f"{row.id} moved in the works on {row.host}: saves "
+                               f"{float(util['saving'].iloc[u]):,.0f} and a second closure of {row.host}",
+                               (int(row.period), int(end))))
+    return out
 
 
 def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]],
@@ -365,7 +395,7 @@ def check_plan(d: QuayData, plan: Solution) -> list[str]:
     blackouts, district limits and conflicts it is a closure like a renewal."""
     start, modes = plan_of(d, plan.tables)
     breaks: list[str] = []
-    ids = d.works["id"].astype(str).to_numpy()
+    ids = d.work_labels
     duration = d.works["duration"].to_numpy(int)
     year = lambda t: int(d.periods[t])  # noqa: E731
     breaks += _capped([f"{ids[a]} is not renewed by {year(d.latest[a])}, its safe life" for a in range(d.n)

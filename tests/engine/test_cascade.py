@@ -248,3 +248,23 @@ def test_planned_works_are_not_cascades() -> None:
     # the same outage unplanned (a fault) is a red flag
     fault = evaluate(vs, Scenario("fault", [Change("BR", "outage")])).asset_flags().set_index("asset")["flag"]
     assert fault["BR"] == "red"
+
+
+def test_the_plan_s_own_effects_and_opportunities() -> None:
+    """Issue 19 item 15: the plan's effects are indicators next to the grid's; what it makes
+    possible is a green flag, not a finding."""
+    from optimise.cascade import Effect, Opportunity
+
+    vs = network([asset("BR", "mobility", type="bridge"), asset("CAB", type="cable"), asset("MV", households=10)],
+                 [("CAB", "MV", 0.01)])
+    scenario = Scenario("works", [Change("BR", "outage", planned=True), Change("CAB", "outage", planned=True)],
+                        effects=[Effect("mobility", "works_vehicle_hours", 1234.0, "vehicle-h")],
+                        opportunities=[Opportunity("CAB", "moved in the works on BR: saves 500")])
+    impact = evaluate(vs, scenario)
+    ind = impact.indicators().set_index(["system", "indicator"])
+    assert ind.loc[("mobility", "works_vehicle_hours"), "value"] == 1234.0
+    assert ind.loc[("mobility", "works_vehicle_hours"), "unit"] == "vehicle-h"
+    flags = impact.asset_flags().set_index("asset")
+    assert flags.loc["CAB", "flag"] == "opportunity" and "saves 500" in flags.loc["CAB", "explanation"]
+    systems = impact.system_flags().set_index("system")
+    assert systems.loc["energy", "flag"] == "green" and systems.loc["energy", "opportunity"] == 1

@@ -366,3 +366,15 @@ def test_a_hub_that_must_go_on_an_overloaded_feeder_is_explained_as_today_s_over
     run = run_cli("solve", inst, "--set", "max_utilisation=0.85")
     assert run.code in (1, 2), run.stdout
     assert "above the limit" in run.stdout + run.stderr
+
+
+def test_the_hub_plan_s_own_effects_are_indicators() -> None:
+    """Issue 19 item 15: space won back and walking are reported next to the grid's indicators."""
+    from optimise.cascade import evaluate
+
+    problem = HubSiting_from_small()
+    result = problem.solve()
+    impact = evaluate(problem.data.vital, problem.scenario(result))
+    ind = impact.indicators().set_index(["system", "indicator"])
+    assert ind.loc[("mobility", "space_won_back"), "value"] == pytest.approx(result.solution.summary["space_won_m2"])
+    assert ind.loc[("mobility", "walk_to_hub_mean"), "unit"] == "min"
