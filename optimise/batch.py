@@ -205,6 +205,12 @@ def write_table(out: Path, variants: list[Variant], rows: dict[str, dict[str, An
     table = pd.DataFrame(ordered)
     if "traceback" in table.columns:
         table = table.drop(columns="traceback")
+    from optimise.registry import key_figures_of
+
+    # the planner's figures right after the variant and its status; the rest as it came
+    first = [c for c in ("variant", "status") if c in table.columns]
+    first += [key for key, _ in key_figures_of(table) if key in table.columns]
+    table = table[first + [c for c in table.columns if c not in first]]
     for name, writer in (("results.csv", lambda p: table.to_csv(p, index=False)),
                          ("results.parquet", lambda p: _parquet(table, p))):
         tmp = out / f".{name}.tmp"

@@ -374,7 +374,9 @@ def batch(
                                  indent=None) + "\n")
         return
     console.out.print(console.text(f"{len(table)} variants in {out}/ ({failed} failed): results.csv, results.parquet"))
-    console.print_compare(table, _key_figures_of(table))
+    from optimise.registry import key_figures_of
+
+    console.print_compare(table, key_figures_of(table))
 
 
 def _run_with_progress(jobs: list[Any], out: Path, variants: list[Any], scheduler: str | None,
@@ -428,22 +430,13 @@ def compare(
     except Exception as exc:  # noqa: BLE001 - a damaged file is the folder's fault, not a bug
         raise InputError(f"cannot read the batch table ({type(exc).__name__}); run the batch again to rebuild it",
                          file=str(table_path)) from None
-    console.print_compare(table, _key_figures_of(table))
     from optimise.plots import compare_plot
+    from optimise.registry import key_figures_of
 
-    write_figure_into(folder, "compare", compare_plot(table))
+    key_figures = key_figures_of(table)
+    console.print_compare(table, key_figures)
+    write_figure_into(folder, "compare", compare_plot(table, key_figures))
     console.out.print(console.text(f"wrote {folder}/compare.png"))
-
-
-def _key_figures_of(table: Any) -> tuple[tuple[str, str], ...]:
-    """The planner's figures of the problem a batch table was made with (none if unknown)."""
-    from optimise.registry import get_problem
-
-    names = table["problem"].dropna().unique().tolist() if "problem" in table.columns else []
-    try:
-        return get_problem(str(names[0])).key_figures if names else ()
-    except InputError:
-        return ()
 
 
 @app.command("problems")

@@ -55,9 +55,9 @@ def pareto_plot(front: Any, objectives: dict[str, Any], ax: Any = None) -> Any:
     return fig
 
 
-def compare_plot(table: Any) -> Any:
-    """Variants side by side: the objective (bars coloured by the worst cascade flag) and,
-    when known, the red and orange flag counts."""
+def compare_plot(table: Any, key_figures: tuple[tuple[str, str], ...] = ()) -> Any:
+    """Variants side by side: the planner's first figure (the objective when the problem names
+    none; bars coloured by the worst cascade flag) and, when known, the flag counts."""
     plt = pyplot()
     solved = table[table["status"].isin(["optimal", "feasible"])] if "status" in table.columns else table
     flags = "red_flags" in solved.columns
@@ -69,8 +69,9 @@ def compare_plot(table: Any) -> Any:
         colours = [FLAG_COLOURS["red"] if r > 0 else FLAG_COLOURS["orange"] if o > 0 else FLAG_COLOURS["green"]
                    for r, o in zip(solved["red_flags"].fillna(0), solved["orange_flags"].fillna(0))]
     top = axes[0][0]
-    top.bar(names, solved["objective"], color=colours)
-    top.set_ylabel("objective")
+    lead = next(((key, label) for key, label in key_figures if key in solved.columns), ("objective", "objective"))
+    top.bar(names, solved[lead[0]], color=colours)
+    top.set_ylabel(lead[1])
     top.set_title(f"{len(solved)} of {len(table)} variants with a plan")
     if flags:
         bottom = axes[1][0]

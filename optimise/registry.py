@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from optimise.errors import InputError
 
@@ -30,3 +30,13 @@ def get_problem(name: str) -> type["Problem"]:
         known = ", ".join(sorted(eps)) or "none installed"
         raise InputError(f"unknown problem {name!r} (known: {known})", field="problem")
     return eps[name].load()  # type: ignore[attr-defined,no-any-return]
+
+
+def key_figures_of(table: Any) -> tuple[tuple[str, str], ...]:
+    """The planner's figures (``Problem.key_figures``) of the problem a results table was made
+    with, from its ``problem`` column; none when unknown."""
+    names = table["problem"].dropna().unique().tolist() if "problem" in getattr(table, "columns", ()) else []
+    try:
+        return get_problem(str(names[0])).key_figures if names else ()
+    except InputError:
+        return ()

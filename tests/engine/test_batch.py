@@ -151,6 +151,10 @@ def test_compare_prints_and_plots(tmp_path: Path) -> None:
     run = run_cli("compare", out)
     assert run.code == 0, run.stderr
     assert "budget=500000" in run.stdout and (out / "compare.png").exists()
+    # the planner's figures lead (issue 19 item 13): the table and the comparison
+    columns = pd.read_csv(out / "results.csv").columns.tolist()
+    assert columns[:4] == ["variant", "status", "space_won_m2", "net_space_m2"], columns
+    assert "m² won" in run.stdout  # the header, perhaps wrapped
 
 
 def test_existing_scheduler(tmp_path: Path) -> None:
