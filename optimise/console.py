@@ -233,7 +233,7 @@ def print_compare(table: Any, key_figures: tuple[tuple[str, str], ...] = ()) -> 
     weighted objective and the solver's figures."""
     if table.empty:
         return
-    leading = [(key, label) for key, label in key_figures if key in table.columns][:4]
+    leading = [(key, label) for key, label in key_figures if key in table.columns][:3]
     rest = [(c, {"red_flags": "red", "orange_flags": "orange"}.get(c, c))
             for c in ("red_flags", "orange_flags", "objective", "gap") if c in table.columns]
     figures = leading + rest
