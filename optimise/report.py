@@ -71,7 +71,7 @@ def flag_map(impact: Impact, path: Path) -> bool:
     flagged = [k for k, c in enumerate(colour) if c != "green"]
     if len(flagged) <= 40:
         for k in flagged:
-            ax.annotate(str(vs.assets["id"].iloc[k]), (centres.x.iloc[k], centres.y.iloc[k]), fontsize=7,
+            ax.annotate(vs.label(k), (centres.x.iloc[k], centres.y.iloc[k]), fontsize=7,
                         xytext=(4, 4), textcoords="offset points")
     ax.set_title(f"Cascade flags: {impact.scenario.name}")
     ax.set_axis_off()
