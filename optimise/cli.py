@@ -324,7 +324,7 @@ def check(
     case = load_case(path, None, _overrides(settings))
     options = case.options(time_limit=time_limit, gap=gap, threads=threads, seed=seed) if compare else None
     found = check_given_plan(case, plan, options, say=lambda line: console.err.print(console.text(line)))
-    summary = found.summary(case.problem)
+    summary = found.summary()
     if out is not None:
         write_result(found.result, out, summary, impact=found.impact,
                      figures=case.problem.figures(found.result, found.impact))
@@ -333,7 +333,7 @@ def check(
         sys.stdout.write(to_json(summary, indent=None) + "\n")
     else:
         console.print_result(found.result, case.problem, found.impact)
-        console.print_plan_check(found, case.problem)
+        console.print_plan_check(found)
     raise typer.Exit(EXIT_SOLVED if not found.breaks else EXIT_NO_SOLUTION)
 
 

@@ -100,7 +100,7 @@ def print_result(result: Result, problem: Problem | None = None, impact: Any = N
             out.print(f"… and {len(flagged) - 10} more flags (see asset_flags.csv with --out)")
 
 
-def print_plan_check(check: Any, problem: Problem) -> None:
+def print_plan_check(check: Any) -> None:
     """The rules a given plan breaks, and how far it is from the optimum."""
     if check.breaks:
         out.print(f"[bold red]the plan breaks {len(check.breaks)} rule{'s' if len(check.breaks) > 1 else ''}:[/]")
@@ -108,7 +108,7 @@ def print_plan_check(check: Any, problem: Problem) -> None:
             out.print(f"  [red]✗[/] {text(line)}", soft_wrap=True)
     else:
         out.print("[green]the plan keeps every rule[/]")
-    distance = check.distance(problem)
+    distance = check.distance()
     if check.optimum is None:
         return
     if distance is None:

@@ -24,24 +24,14 @@ from optimise.solver import SolveOptions
 
 #: Plan table formats, in the order they are looked for in a plan folder.
 PLAN_SUFFIXES = (".csv", ".parquet", ".tsv", ".gpkg", ".geojson")
-TRUE = {"true", "1", "yes", "y", "open", "t"}
-FALSE = {"false", "0", "no", "n", "closed", "f", ""}
 
 
 def truth_values(column: pd.Series, file: str, field: str) -> np.ndarray:
-    """A yes/no column (true/false, 1/0, yes/no, open/closed) as booleans; anything else is
-    the user's mistake, named by file, field and row."""
-    out = np.zeros(len(column), dtype=bool)
-    for r, value in enumerate(column.tolist()):
-        word = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip().lower()
-        if word in ("1.0",):
-            word = "1"
-        if word in ("0.0",):
-            word = "0"
-        if word not in TRUE | FALSE:
-            raise InputError(f"{value!r} is not yes or no (true/false, 1/0, yes/no)", file=file, field=field, row=r + 1)
-        out[r] = word in TRUE
-    return out
+    """A yes/no column (true/false, 1/0, yes/no) as booleans, read as every instance table's
+    bool columns are; anything else is the user's mistake, named by file, field and row."""
+    from optimise.schema import Column, as_bool
+
+    return as_bool(column.reset_index(drop=True), Column(field, "bool", "yes or no"), file).to_numpy(bool)
 
 
 def read_plan_tables(problem: Problem, plan: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -94,7 +84,7 @@ class PlanCheck:
     impact: Any = None
     cascade: dict[str, Any] = field(default_factory=dict)
 
-    def distance(self, problem: Problem) -> dict[str, Any] | None:
+    def distance(self) -> dict[str, Any] | None:
         """How much worse the plan is than the optimum (and at most than the best bound),
         in the objective's own units and as a share of the optimum."""
         best = self.optimum
@@ -108,10 +98,10 @@ class PlanCheck:
             out["worse_than_bound_by"] = sign * (self.result.objective - best.bound)
         return out
 
-    def summary(self, problem: Problem) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         out = {"plan": self.plan, "keeps_rules": not self.breaks, "rule_breaks": list(self.breaks)}
         out.update(self.result.to_dict())
-        out["distance_to_optimum"] = self.distance(problem)
+        out["distance_to_optimum"] = self.distance()
         out.update(self.cascade)
         return out
 

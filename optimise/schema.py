@@ -133,7 +133,7 @@ def _as_number(series: pd.Series, col: Column, file: str) -> pd.Series:
     return pd.Series(arr, index=series.index, name=col.name)
 
 
-def _as_bool(series: pd.Series, col: Column, file: str) -> pd.Series:
+def as_bool(series: pd.Series, col: Column, file: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(bool)
     out = np.zeros(len(series), dtype=bool)
@@ -233,7 +233,7 @@ def validate_table(df: pd.DataFrame, schema: TableSchema, file: str) -> pd.DataF
         if col.kind in ("number", "integer"):
             out[col.name] = _as_number(series, col, file)
         elif col.kind == "bool":
-            out[col.name] = _as_bool(series, col, file)
+            out[col.name] = as_bool(series, col, file)
         elif col.kind == "id":
             out[col.name] = _as_id(series, col, file)
         else:

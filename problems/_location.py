@@ -485,20 +485,21 @@ class LocationProblem(Problem):
         assignment table (demand_id, site_id, share), evaluated from the data."""
         d = self.data
         sites = tables["sites"]
-        check_references(sites["id"].astype(str), [str(i) for i in d.site_ids], file=files["sites"], field="id", what="site")
+        site_ids = pd.Index([str(i) for i in d.site_ids])
+        check_references(sites["id"].astype(str), site_ids.tolist(), file=files["sites"], field="id", what="site")
         is_open = np.zeros(d.n_sites, dtype=bool)
-        is_open[pd.Index([str(i) for i in d.site_ids]).get_indexer(sites["id"].astype(str))] = truth_values(
-            sites["open"], files["sites"], "open")
+        is_open[site_ids.get_indexer(sites["id"].astype(str))] = truth_values(sites["open"], files["sites"], "open")
         if not self.assignment_decided:
             return self.solution_of(is_open)
         given = tables["assignment"]
-        check_references(given["demand_id"].astype(str), [str(i) for i in d.demand_ids], file=files["assignment"],
+        demand_ids = pd.Index([str(i) for i in d.demand_ids])
+        check_references(given["demand_id"].astype(str), demand_ids.tolist(), file=files["assignment"],
                          field="demand_id", what="demand point")
-        check_references(given["site_id"].astype(str), [str(i) for i in d.site_ids], file=files["assignment"],
-                         field="site_id", what="site")
+        check_references(given["site_id"].astype(str), site_ids.tolist(), file=files["assignment"], field="site_id",
+                         what="site")
         assignment = pd.DataFrame({
-            "demand": pd.Index([str(i) for i in d.demand_ids]).get_indexer(given["demand_id"].astype(str)),
-            "site": pd.Index([str(i) for i in d.site_ids]).get_indexer(given["site_id"].astype(str)),
+            "demand": demand_ids.get_indexer(given["demand_id"].astype(str)),
+            "site": site_ids.get_indexer(given["site_id"].astype(str)),
             "share": pd.to_numeric(given["share"], errors="coerce").fillna(0.0).to_numpy(float)})
         return self.solution_of(is_open, assignment[assignment["share"] > 0].reset_index(drop=True))
 

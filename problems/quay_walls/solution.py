@@ -97,7 +97,8 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     duration = works["duration"].to_numpy(int)
     kind = works["kind"].astype(str).to_numpy()
     terms = evaluate(d, params, start, modes)
-    in_works = active_matrix(d, start)
+    used = resources_used(d, start, modes)
+    in_works = used["active"]
     imp = d.traffic
     util = d.utilities
     bundled_of: dict[int, list[str]] = {}
@@ -117,7 +118,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     })
     schedule["slack_periods"] = [int(d.latest[a] - start[a]) if scheduled[a] and d.due[a] else None for a in range(d.n)]
     past = d.due & ~scheduled
-    periods = _periods_table(d, params, start, modes, in_works)
+    periods = _periods_table(d, params, start, modes, in_works, used)
     after = _after_horizon(d, params, modes)
     utilities = pd.DataFrame({
         "id": util["id"].to_numpy() if len(util) else [], "host": util["host"].to_numpy() if len(util) else [],
@@ -152,7 +153,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     ]
     tables = {"schedule": schedule, "periods": periods, "utilities": utilities}
     if d.operators:
-        tables["operators"] = _operators_table(d, start, modes)
+        tables["operators"] = _operators_table(d, used)
         summary["operators"] = {
             name: {"spent": float(group["budget_used"].sum()), "budget": float(group["budget"].sum())}
             for name, group in tables["operators"].groupby("operator", sort=False)}
@@ -242,7 +243,7 @@ def _opportunities(d: QuayData, result: Any) -> list[Any]:
 
 
 def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes: list[tuple[str, int]],
-                   in_works: np.ndarray) -> pd.DataFrame:
+                   in_works: np.ndarray, used: dict[str, Any]) -> pd.DataFrame:
     """Per period: works, renewals, budget and crews used (cables paid from them included),
     closures by cables done on their own, extra traffic (interactions and
     separate cable works included), NOx and CO2, cables, works past their safe life."""
@@ -254,7 +255,6 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
     length_rate = works["length_m"].to_numpy(float) / duration
     kind = works["kind"].astype(str).to_numpy()
     inter = d.interactions
-    used = resources_used(d, start, modes)
     for tau in range(H):
         act = in_works[:, tau]
         vh = float((imp.vehicle_hours * act).sum())
@@ -377,9 +377,9 @@ def _period(value: Any, index: dict[int, int], file: str, field: str, row: int) 
     return index[label]
 
 
-def _operators_table(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -> pd.DataFrame:
-    """Per operator and period: its budget and crews, and what the plan's cable works use of them."""
-    used = resources_used(d, start, modes)
+def _operators_table(d: QuayData, used: dict[str, Any]) -> pd.DataFrame:
+    """Per operator and period: its budget and crews, and what the plan's cable works use of them
+    (``used``: :func:`resources_used`)."""
     return pd.DataFrame([{"operator": name, "period": int(d.periods[t]),
                           "budget_used": float(used["operator_budget"][o, t]), "budget": float(d.operator_budget[o, t]),
                           "crews_used": float(used["operator_crews"][o, t]), "crews": float(d.operator_crews[o, t])}
