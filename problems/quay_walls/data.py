@@ -116,7 +116,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
     for dist in set(works["district"].astype(str)):
         limits.setdefault(dist, params["max_closures"])
     _check_budget(works, due, latest, lab, periods, labels)
-    traffic, interactions, conflicts, all_interactions = traffic_figures(works, vital, tables.get("nodes"), params, labels, starts, duration)
+    traffic, interactions, conflicts, all_interactions = traffic_figures(works, vital, tables, params, labels, starts, duration)
     util = _utilities(tables.get("utilities"), pos, index, lab, labels)
     operators, operator_budget, operator_crews = _operators(tables.get("operators"), util, lab, labels)
     util["operator_index"] = [operators.index(o) if o else -1 for o in util["operator"].astype(str)] if len(util) else []

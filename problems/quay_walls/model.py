@@ -304,7 +304,7 @@ def define_objective(m: pyo.ConcreteModel, d: QuayData, params: dict[str, Any]) 
     coef = {name: np.zeros(len(maps.starts)) for name in OBJECTIVES}
     for q, (a, t) in enumerate(maps.starts):
         active_growth = g[t:t + duration[a]].sum()
-        coef["hindrance"][q] = imp.vehicle_hours[a] * active_growth
+        coef["hindrance"][q] = imp.hindrance[a] * active_growth
         coef["air"][q] = imp.air[a] * active_growth
         coef["risk"][q] = -risk[a] * (H - t)
         coef["cost"][q] = works["cost"].iloc[a]
@@ -331,7 +331,7 @@ def define_objective(m: pyo.ConcreteModel, d: QuayData, params: dict[str, Any]) 
                       + [separately(per_period, int(u), H) for u in maps.later], s + zs + vs + ls)
 
     terms = {
-        "hindrance": closures("hindrance", imp.vehicle_hours),
+        "hindrance": closures("hindrance", imp.hindrance),
         "air": closures("air", imp.air),
         "risk": linear(coef["risk"], s, constant=float(risk.sum() * H)),
         "cost": linear(list(coef["cost"]) + [u_cost[u] for u, _ in maps.separate]

@@ -131,12 +131,62 @@ NODES = TableSchema(
 )
 
 
+STREETS = TableSchema(
+    "streets",
+    (
+        Column("id", "id", "street edge id", unique=True),
+        Column("u", "text", "node at one end"),
+        Column("v", "text", "node at the other end"),
+        Column("length_m", "number", "length", unit="m", minimum=0),
+        Column("car", "bool", "open to motor traffic", required=False, default=True),
+        Column("bike", "bool", "open to cycling", required=False, default=True),
+        Column("walk", "bool", "open to walking", required=False, default=True),
+        Column("cars_per_hour", "number", "motor vehicles (peak-hour equivalents)", unit="vehicles/h",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("bikes_per_hour", "number", "cyclists (peak-hour equivalents)", unit="cyclists/h", required=False,
+               default=0.0, minimum=0, blank=0.0),
+        Column("walkers_per_hour", "number", "pedestrians (peak-hour equivalents)", unit="pedestrians/h",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("exposure", "number", "inhabitants per km along the edge (weighs NOx)", unit="people/km",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("name", "text", "street name", required=False, default=""),
+        Column("source", "text", "where the edge comes from (e.g. OpenStreetMap, generated)", required=False,
+               default=""),
+    ),
+    description="Optional: the street network per mode. With a closures table, detours run on it for cars, "
+                "bicycles and pedestrians; without one, on the street links of the assets layer (cars only).",
+    geometry="optional",
+)
+
+
+CLOSURES = TableSchema(
+    "closures",
+    (
+        Column("work", "id", "the work (or a cable's host) that closes the edge"),
+        Column("street", "id", "street edge (id in the streets table)"),
+        Column("car", "number", "share of the edge's motor traffic that must detour", required=False, default=1.0,
+               minimum=0, maximum=1, blank=0.0),
+        Column("bike", "number", "share of its cyclists that must detour", required=False, default=1.0, minimum=0,
+               maximum=1, blank=0.0),
+        Column("walk", "number", "share of its pedestrians that must detour", required=False, default=1.0,
+               minimum=0, maximum=1, blank=0.0),
+    ),
+    description="Optional (with a streets table): the street edges each work closes while it runs, per mode.",
+)
+
+
 PARAMETERS = {
     p.name: p
     for p in (
         Parameter("hours_per_period", "number", "peak-hour equivalents of traffic per period", default=3650.0,
                   positive=True, unit="h"),
         Parameter("speed_kmh", "number", "urban speed on detours", default=30.0, positive=True, unit="km/h"),
+        Parameter("bike_speed_kmh", "number", "cycling speed on detours", default=15.0, positive=True, unit="km/h"),
+        Parameter("walk_speed_kmh", "number", "walking speed on detours", default=5.0, positive=True, unit="km/h"),
+        Parameter("weight_bike_hour", "number", "hindrance per hour a cyclist loses, in vehicle-hours", default=1.0,
+                  minimum=0),
+        Parameter("weight_walk_hour", "number", "hindrance per hour a pedestrian loses, in vehicle-hours",
+                  default=1.0, minimum=0),
         Parameter("traffic_growth", "number", "traffic growth per period", default=0.01, minimum=-0.5),
         Parameter("cut_hours", "number", "vehicle-hours lost per vehicle that has no detour", default=0.5,
                   minimum=0, unit="h"),
@@ -161,7 +211,8 @@ PARAMETERS = {
 OBJECTIVES = {
     t.name: t
     for t in (
-        ObjectiveTerm("hindrance", "min", "vehicle-hours", "extra travel time of the traffic on detours",
+        ObjectiveTerm("hindrance", "min", "vehicle-hours", "extra travel time on detours: vehicle-hours, plus "
+                      "cyclists' and pedestrians' hours at their weights",
                       weight="weight_hindrance"),
         ObjectiveTerm("air", "min", "g NOx x 1,000 inhabitants",
                       "extra NOx on detours, weighted by the inhabitants along them", weight="weight_air"),
@@ -175,6 +226,7 @@ OBJECTIVES = {
 TABLES = {
     "works": WORKS, "periods": PERIODS, "districts": DISTRICTS, "blackouts": BLACKOUTS,
     "precedence": PRECEDENCE, "utilities": UTILITIES, "operators": OPERATORS, "nodes": NODES,
+    "streets": STREETS, "closures": CLOSURES,
 }
 #: Tables an instance must give; the others are optional.
 REQUIRED = ("works", "periods")

@@ -34,7 +34,7 @@ def evaluate(d: QuayData, params: dict[str, Any], start: np.ndarray, util_mode: 
             total["risk"] += works["risk"].iloc[a] * H
             continue
         g = growth[t:t + duration[a]].sum()
-        total["hindrance"] += imp.vehicle_hours[a] * g
+        total["hindrance"] += imp.hindrance[a] * g
         total["air"] += imp.air[a] * g
         total["risk"] += works["risk"].iloc[a] * t
         total["cost"] += works["cost"].iloc[a]
@@ -52,7 +52,7 @@ def evaluate(d: QuayData, params: dict[str, Any], start: np.ndarray, util_mode: 
             continue
         total["cost"] += util["cost"].iloc[u]
         g = growth[t:t + du].sum() if mode == "separate" else du * growth[-1]
-        total["hindrance"] += imp.vehicle_hours[host] * g
+        total["hindrance"] += imp.hindrance[host] * g
         total["air"] += imp.air[host] * g
     return total
 
@@ -114,7 +114,8 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         "latest": [labels[t] if d.due[a] else None for a, t in enumerate(d.latest)],
         "due": d.due,
         "cost": works["cost"].to_numpy(float), "length_m": works["length_m"].to_numpy(float),
-        "vehicle_hours_per_period": imp.vehicle_hours, "cables_bundled": [" ".join(bundled_of.get(a, [])) for a in range(d.n)],
+        "vehicle_hours_per_period": imp.vehicle_hours, "bicycle_hours_per_period": imp.bike_hours,
+        "pedestrian_hours_per_period": imp.walk_hours, "cables_bundled": [" ".join(bundled_of.get(a, [])) for a in range(d.n)],
     })
     schedule["slack_periods"] = [int(d.latest[a] - start[a]) if scheduled[a] and d.due[a] else None for a in range(d.n)]
     past = d.due & ~scheduled
@@ -135,6 +136,8 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         "past_safe_life": int(past.sum()),
         "extra_vehicle_hours": float(periods["extra_vehicle_hours"].sum()) + after["vehicle_hours"],
         "extra_vehicle_hours_after_horizon": after["vehicle_hours"],
+        "extra_bicycle_hours": float(periods["extra_bicycle_hours"].sum()) + after["bicycle_hours"],
+        "extra_pedestrian_hours": float(periods["extra_pedestrian_hours"].sum()) + after["pedestrian_hours"],
         "nox_kg": float(periods["nox_kg"].sum()) + after["nox_kg"],
         "co2_t": float(periods["co2_t"].sum()) + after["co2_t"],
         "cables_bundled": n_bundled, "cables": len(util),
@@ -148,6 +151,9 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
         ("budget used", f"{summary['budget_used']:,.0f} of {summary['budget']:,.0f}"),
         ("extra vehicle-hours", f"{summary['extra_vehicle_hours']:,.0f} ({summary['nox_kg']:,.0f} kg NOx, "
                                 f"{summary['co2_t']:,.0f} t CO2)"),
+        *([("extra cyclist and pedestrian hours", f"{summary['extra_bicycle_hours']:,.0f} cycling, "
+                                                  f"{summary['extra_pedestrian_hours']:,.0f} walking")]
+          if summary["extra_bicycle_hours"] or summary["extra_pedestrian_hours"] else []),
         ("cables and pipes", f"{n_bundled:,} of {len(util):,} moved in the same works"),
         ("risk cost", f"{terms['risk']:,.0f}"),
     ]
@@ -257,20 +263,19 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
     inter = d.interactions
     for tau in range(H):
         act = in_works[:, tau]
-        vh = float((imp.vehicle_hours * act).sum())
-        vkm = float((imp.vehicle_km * act).sum())
-        air = float((imp.air * act).sum())
+        closed = act.astype(float)
+        for u, (mode, t) in enumerate(modes):  # a cable done on its own closes its host again
+            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
+                closed[int(util["host_index"].iloc[u])] += 1.0
+        vh, vkm, air = (float((x * closed).sum()) for x in (imp.vehicle_hours, imp.vehicle_km, imp.air))
+        bike, walk = float((imp.bike_hours * closed).sum()), float((imp.walk_hours * closed).sum())
         for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
             if act[int(a)] and act[int(b)]:
-                vh += inter["d_hindrance"].iloc[k]
+                vh += inter["d_car_hours"].iloc[k]
                 vkm += inter["d_vkm"].iloc[k]
                 air += inter["d_air"].iloc[k]
-        for u, (mode, t) in enumerate(modes):
-            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
-                host = int(util["host_index"].iloc[u])
-                vh += imp.vehicle_hours[host]
-                vkm += imp.vehicle_km[host]
-                air += imp.air[host]
+                bike += inter["d_bike_hours"].iloc[k]
+                walk += inter["d_walk_hours"].iloc[k]
         g = growth[tau]
         rows.append({
             "period": int(labels[tau]), "works_active": int(act.sum()),
@@ -280,7 +285,8 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
             "budget_used": float(used["budget"][tau]), "budget": float(d.budget[tau]),
             "crews_used": float(used["crews"][tau]), "crews": float(d.crews[tau]),
             "cable_closures": int(used["cables_alone"][:, tau].sum()),
-            "extra_vehicle_hours": vh * g, "extra_vehicle_km": vkm * g,
+            "extra_vehicle_hours": vh * g, "extra_bicycle_hours": bike * g, "extra_pedestrian_hours": walk * g,
+            "extra_vehicle_km": vkm * g,
             "nox_kg": vkm * g * p["nox_g_per_vkm"] / 1000.0, "co2_t": vkm * g * p["co2_g_per_vkm"] / 1e6,
             "air_weighted": air * g,
             "cables_bundled": sum(1 for m_, t in modes if m_ == "bundled" and t == tau),
@@ -468,13 +474,14 @@ def _after_horizon(d: QuayData, params: dict[str, Any], modes: list[tuple[str, i
     again for its duration, at the last period's traffic (as the objective counts it)."""
     util, imp = d.utilities, d.traffic
     g_last = growth_of(d, params)[-1]
-    vh = vkm = 0.0
+    closed = np.zeros(d.n)
     for u, (mode, _) in enumerate(modes):
         if mode == "later":
-            host, du = int(util["host_index"].iloc[u]), int(util["duration"].iloc[u])
-            vh += imp.vehicle_hours[host] * du * g_last
-            vkm += imp.vehicle_km[host] * du * g_last
-    return {"vehicle_hours": vh, "nox_kg": vkm * params["nox_g_per_vkm"] / 1000.0,
+            closed[int(util["host_index"].iloc[u])] += int(util["duration"].iloc[u]) * g_last
+    vkm = float((imp.vehicle_km * closed).sum())
+    return {"vehicle_hours": float((imp.vehicle_hours * closed).sum()),
+            "bicycle_hours": float((imp.bike_hours * closed).sum()),
+            "pedestrian_hours": float((imp.walk_hours * closed).sum()), "nox_kg": vkm * params["nox_g_per_vkm"] / 1000.0,
             "co2_t": vkm * params["co2_g_per_vkm"] / 1e6}
 
 

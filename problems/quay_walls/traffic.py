@@ -1,178 +1,199 @@
-"""Traffic under the works: detours on the street network, vehicle-hours, NOx exposure and
-the interactions between works closed at the same time."""
+"""Traffic under the works: detours per mode on the street network, the hours they cost, NOx
+exposure, and the interactions between works closed at the same time.
+
+Two sources of streets, one rule. With a ``streets`` and a ``closures`` table each work closes
+the street edges the closures table names, for each mode the share given (cars, cyclists,
+pedestrians). Without them, a work closes ``closure_share`` of the motor traffic of its
+``link`` in the assets layer (cars only). Either way the share of each closed edge's flow
+takes the shortest path between the edge's ends over the edges still open to its mode
+(``optimise.streets``).
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from optimise.errors import InputError
-from optimise.network import detour_path, street_graph
+from optimise.schema import check_references
+from optimise.streets import MODES, Reroute, StreetNetwork
 from optimise.vital import VitalSystems
+
+#: measures of a closure, per period: the columns of an interaction's Δ
+MEASURES = ("hindrance", "air", "vkm", "car_hours", "bike_hours", "walk_hours")
 
 
 @dataclass
 class ClosureTraffic:
     """Per work, per period of closure (before traffic growth): the detour figures."""
 
-    vehicle_hours: np.ndarray
+    vehicle_hours: np.ndarray  # motor vehicles
     vehicle_km: np.ndarray
-    air: np.ndarray
+    air: np.ndarray  # g NOx × inhabitants per km along the detours / 1,000
     cut: np.ndarray  # vehicles/h without a path
-
-
-def link_detours(graph: nx.MultiGraph, assets: pd.DataFrame, link_pos: dict[str, int],
-                 used: list[str], extra_removed: dict[str, set[int]] | None = None) -> dict[str, tuple[float, list[int]]]:
-    """For each link id in ``used``: (alternative path length without it, path as link
-    positions); inf and [] when no path is left."""
-    out: dict[str, tuple[float, list[int]]] = {}
-    for lid in used:
-        k = link_pos[lid]
-        row = assets.iloc[k]
-        out[lid] = detour_path(graph, row["from_node"], row["to_node"], {k} | (extra_removed or {}).get(lid, set()))
-    return out
+    bike_hours: np.ndarray
+    walk_hours: np.ndarray
+    hindrance: np.ndarray  # vehicle-hours + the weighted hours of cyclists and pedestrians
 
 
 @dataclass
-class _Streets:
-    """The street network under the works and what a closure of one link costs per period."""
+class Closures:
+    """The street network and, per work, the edges it closes with each mode's share."""
 
-    graph: nx.MultiGraph
-    assets: pd.DataFrame
-    link_pos: dict[str, int]
-    people: dict[str, float]
-    params: dict[str, Any]
-    load: np.ndarray  # vehicles/h per asset
-    length: np.ndarray  # m per asset
+    network: StreetNetwork
+    edges: list[np.ndarray]
+    shares: list[np.ndarray]  # (edges x modes)
 
-    def exposure(self, k: int) -> float:
-        """Mean inhabitants of link k's two end nodes (1,000 where the nodes table is silent)."""
-        row = self.assets.iloc[k]
-        return (self.people.get(str(row["from_node"]), 1000.0) + self.people.get(str(row["to_node"]), 1000.0)) / 2.0
-
-    def per_share(self, lid: str, alt: float, path: list[int]) -> tuple[float, float, float]:
-        """(vehicle-hours, vehicle-km, weighted NOx) per period for the whole link's traffic
-        on the detour ``path`` of length ``alt`` (inf: no path left)."""
-        p = self.params
-        k = self.link_pos[lid]
-        length = self.length
-        traffic = self.load[k] * p["hours_per_period"]
-        if not math.isfinite(alt):
-            return traffic * p["cut_hours"], 0.0, 0.0
-        extra_km = max(alt - length[k], 0.0) / 1000.0
-        weighted = sum(length[e] / 1000.0 * self.exposure(e) for e in path) - length[k] / 1000.0 * self.exposure(k)
-        return (traffic * extra_km / p["speed_kmh"], traffic * extra_km,
-                traffic * p["nox_g_per_vkm"] * max(weighted, 0.0) / 1000.0)
+    def of(self, works: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The edges several works close together; an edge closed by more than one keeps
+        1 − Π(1 − share) of each mode's flow off it."""
+        keep: dict[int, np.ndarray] = {}
+        for a in works:
+            for e, s in zip(self.edges[a], self.shares[a]):
+                keep[int(e)] = 1.0 - (1.0 - keep.get(int(e), np.zeros(len(MODES)))) * (1.0 - s)
+        edges = np.array(sorted(keep), dtype=int)
+        return edges, np.array([keep[e] for e in edges]).reshape(len(edges), len(MODES))
 
 
-def _streets(link_col: np.ndarray, has_link: np.ndarray, vital: VitalSystems | None, nodes: pd.DataFrame | None,
-             params: dict[str, Any], labels: dict[str, str]) -> _Streets:
-    """The street graph of the assets layer; every link a work names must be in it."""
-    if vital is None:
-        r = int(np.flatnonzero(has_link)[0]) + 1
-        raise InputError("the work names a street link but the instance has no assets layer", file=labels["works"],
-                         field="link", row=r)
-    built = street_graph(vital.assets)
-    if built is None:
-        raise InputError("the assets layer has no street links (from_node, to_node, length_m)",
-                         file=vital.labels.get("assets", "assets"), field="from_node")
-    graph, link_positions = built
-    link_pos = {str(vital.assets["id"].iloc[k]): int(k) for k in link_positions}
-    for a in np.flatnonzero(has_link):
-        if link_col[a] not in link_pos:
-            raise InputError(f"unknown street link {link_col[a]!r}", file=labels["works"], field="link", row=int(a) + 1)
-    people = dict(zip(nodes["id"].astype(str), nodes["people"].astype(float))) if nodes is not None else {}
-    return _Streets(graph, vital.assets, link_pos, people, params, vital.assets["load"].to_numpy(float),
-                    vital.assets["length_m"].to_numpy(float))
+def _from_tables(works: pd.DataFrame, tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> Closures:
+    if "streets" not in tables:
+        raise InputError("a closures table needs a streets table (streets.parquet, .gpkg or .csv)",
+                         file=labels["closures"], field="street")
+    network = StreetNetwork(tables["streets"])
+    cl = tables["closures"]
+    ids = works["id"].astype(str).tolist()
+    check_references(cl["work"].astype(str), ids, file=labels["closures"], field="work", what="work")
+    check_references(cl["street"].astype(str), list(network.ids), file=labels["closures"], field="street",
+                     what="street edge")
+    pos = {v: k for k, v in enumerate(ids)}
+    edges: list[list[int]] = [[] for _ in ids]
+    shares: list[list[np.ndarray]] = [[] for _ in ids]
+    mode_shares = cl[list(MODES)].to_numpy(float)
+    for w, s, share in zip(cl["work"].astype(str), cl["street"].astype(str), mode_shares):
+        edges[pos[w]].append(network.position[s])
+        shares[pos[w]].append(share)
+    return Closures(network, [np.array(e, int) for e in edges],
+                    [np.array(s, float).reshape(len(s), len(MODES)) for s in shares])
 
 
-def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.DataFrame | None, params: dict[str, Any],
-                    labels: dict[str, str], starts: list[np.ndarray], duration: np.ndarray
-                    ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]], pd.DataFrame]:
-    """η, α (and vehicle-km, trips cut) of each work per period of closure; the interactions
-    the model keeps; the pairs whose joint closure cuts the network; every interaction."""
-    n = len(works)
+def _from_links(works: pd.DataFrame, vital: VitalSystems | None, nodes: pd.DataFrame | None,
+                labels: dict[str, str]) -> Closures | None:
     link_col = works["link"].to_numpy(dtype=object)
     has_link = np.array([isinstance(v, str) and v != "" for v in link_col])
     if not has_link.any():
-        return ClosureTraffic(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)), _no_interactions(), [], \
-            _no_interactions()
-    streets = _streets(link_col, has_link, vital, nodes, params, labels)
-    used = sorted({str(v) for v in link_col[has_link]})
-    single = link_detours(streets.graph, streets.assets, streets.link_pos, used)
-    unit = {lid: streets.per_share(lid, *single[lid]) for lid in used}
-    share = works["closure_share"].to_numpy(float)
-    load = streets.load
-    vh, vkm, air, cut = (np.zeros(n) for _ in range(4))
+        return None
+    if vital is None:
+        raise InputError("the work names a street link but the instance has no assets layer", file=labels["works"],
+                         field="link", row=int(np.flatnonzero(has_link)[0]) + 1)
+    people = dict(zip(nodes["id"].astype(str), nodes["people"].astype(float))) if nodes is not None else {}
+    network = StreetNetwork.from_assets(vital.assets, people)
+    if network is None:
+        raise InputError("the assets layer has no street links (from_node, to_node, length_m)",
+                         file=vital.labels.get("assets", "assets"), field="from_node")
     for a in np.flatnonzero(has_link):
-        u = unit[link_col[a]]
-        vh[a], vkm[a], air[a] = share[a] * u[0], share[a] * u[1], share[a] * u[2]
-        if not math.isfinite(single[link_col[a]][0]):
-            cut[a] = share[a] * load[streets.link_pos[link_col[a]]]
-    rows, conflicts = _interactions(streets, link_col, has_link, share, single, unit, starts, duration)
-    inter = pd.DataFrame(rows, columns=["a", "b", "d_hindrance", "d_air", "d_vkm"]) if rows else _no_interactions()
+        if link_col[a] not in network.position:
+            raise InputError(f"unknown street link {link_col[a]!r}", file=labels["works"], field="link", row=int(a) + 1)
+    share = works["closure_share"].to_numpy(float)
+    edges = [np.array([network.position[link_col[a]]] if has_link[a] else [], int) for a in range(len(works))]
+    shares = [np.array([[share[a], 0.0, 0.0]] if has_link[a] else np.zeros((0, 3)), float) for a in range(len(works))]
+    return Closures(network, edges, shares)
+
+
+def _figures(reroutes: dict[str, Reroute], params: dict[str, Any]) -> np.ndarray:
+    """The measures (MEASURES) of one closure per period, from its reroutes per mode."""
+    h = params["hours_per_period"]
+    car, bike, walk = reroutes["car"], reroutes["bike"], reroutes["walk"]
+    car_hours = h * (car.hours(params["speed_kmh"]) + car.cut * params["cut_hours"])
+    bike_hours = h * (bike.hours(params["bike_speed_kmh"]) + bike.cut * params["cut_hours"])
+    walk_hours = h * (walk.hours(params["walk_speed_kmh"]) + walk.cut * params["cut_hours"])
+    hindrance = car_hours + params["weight_bike_hour"] * bike_hours + params["weight_walk_hour"] * walk_hours
+    air = h * params["nox_g_per_vkm"] * car.exposure_km / 1000.0
+    return np.array([hindrance, air, h * car.extra_km, car_hours, bike_hours, walk_hours])
+
+
+def _reroute_all(closures: Closures, edges: np.ndarray, shares: np.ndarray, with_paths: bool = False) -> dict[str, Reroute]:
+    return {m: closures.network.reroute(m, edges, shares[:, k], with_paths) for k, m in enumerate(MODES)}
+
+
+def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, tables: dict[str, pd.DataFrame],
+                    params: dict[str, Any], labels: dict[str, str], starts: list[np.ndarray], duration: np.ndarray
+                    ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]], pd.DataFrame]:
+    """η, α (and vehicle-km, trips cut, hours per mode) of each work per period of closure;
+    the interactions the model keeps; the pairs whose joint closure cuts the network; every
+    interaction."""
+    n = len(works)
+    if "closures" in tables:
+        closures = _from_tables(works, tables, labels)
+    else:
+        closures = _from_links(works, vital, tables.get("nodes"), labels)
+    zeros = [np.zeros(n) for _ in range(7)]
+    if closures is None:
+        return ClosureTraffic(*zeros), _no_interactions(), [], _no_interactions()
+    single = np.zeros((n, len(MEASURES)))
+    cut = np.zeros(n)
+    paths: list[set[int]] = []
+    for a in range(n):
+        rer = _reroute_all(closures, closures.edges[a], closures.shares[a], with_paths=True)
+        single[a] = _figures(rer, params)
+        cut[a] = rer["car"].cut
+        paths.append({e for r in rer.values() for p in r.paths.values() for e in p})
+    traffic = ClosureTraffic(vehicle_hours=single[:, 3], vehicle_km=single[:, 2], air=single[:, 1], cut=cut,
+                             bike_hours=single[:, 4], walk_hours=single[:, 5], hindrance=single[:, 0])
+    rows, conflicts = _interactions(closures, single, cut, paths, starts, duration, params)
+    columns = ["a", "b", *(f"d_{m}" for m in MEASURES)]
+    inter = pd.DataFrame(rows, columns=columns) if rows else _no_interactions()
     every = inter.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
-    return ClosureTraffic(vh, vkm, air, cut), _shortlist(every, vh, params), sorted(set(conflicts)), every
+    return traffic, _shortlist(every, single[:, 0], params), sorted(set(conflicts)), every
 
 
 def _no_interactions() -> pd.DataFrame:
-    return pd.DataFrame({"a": pd.Series(dtype=int), "b": pd.Series(dtype=int), "d_hindrance": pd.Series(dtype=float),
-                         "d_air": pd.Series(dtype=float), "d_vkm": pd.Series(dtype=float)})
+    return pd.DataFrame({"a": pd.Series(dtype=int), "b": pd.Series(dtype=int),
+                         **{f"d_{m}": pd.Series(dtype=float) for m in MEASURES}})
 
 
-def _interactions(streets: _Streets, link_col: np.ndarray, has_link: np.ndarray, share: np.ndarray,
-                  single: dict[str, tuple[float, list[int]]], unit: dict[str, tuple[float, float, float]],
-                  starts: list[np.ndarray], duration: np.ndarray) -> tuple[list[tuple], list[tuple[int, int]]]:
-    """Δ of every pair of works whose windows overlap: works on one link share a closure (a
-    saving); works on each other's detours lengthen them (a cost); a pair whose joint
-    closure leaves no path (both closing at least half their link) is a conflict instead."""
-    on_link: dict[str, list[int]] = {}
-    for a in np.flatnonzero(has_link):
-        on_link.setdefault(link_col[a], []).append(int(a))
+def _interactions(closures: Closures, single: np.ndarray, cut: np.ndarray, paths: list[set[int]],
+                  starts: list[np.ndarray], duration: np.ndarray, params: dict[str, Any]
+                  ) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """Δ of every pair of works whose windows overlap and that touch each other's closures:
+    they close the same edges (a saving: the edge closes once) or one closes edges on the
+    other's detours (a cost: the detours grow). Δ = joint closure − the two alone. A pair
+    whose joint closure cuts motor traffic that neither cuts alone, while both close half or
+    more of some edge's motor traffic, is a conflict instead."""
+    n = len(closures.edges)
+    closing: dict[int, list[int]] = {}
+    for a in range(n):
+        for e in closures.edges[a]:
+            closing.setdefault(int(e), []).append(a)
     windows = [set(range(s.min(), s.max() + d)) if len(s) else set() for s, d in zip(starts, duration)]
+    hard_car = np.array([bool((s[:, 0] >= 0.5).any()) if len(s) else False for s in closures.shares])
+    pairs: set[tuple[int, int]] = set()
+    for a in range(n):
+        for e in set(int(x) for x in closures.edges[a]) | paths[a]:
+            for b in closing.get(e, []):
+                if b != a and windows[a] & windows[b]:
+                    pairs.add((min(a, b), max(a, b)))
     rows, conflicts = [], []
-    for lid, members in on_link.items():
-        u = unit[lid]
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if windows[a] & windows[b]:
-                    f = share[a] * share[b]
-                    rows.append((a, b, -f * u[0], -f * u[2], -f * u[1]))
-    ids = streets.assets["id"]
-    path_links = {lid: {str(ids.iloc[e]) for e in single[lid][1]} for lid in unit}
-    pairs = sorted({tuple(sorted((l1, l2))) for l1 in unit for l2 in path_links[l1] if l2 in on_link and l2 != l1})
-    link_pos = streets.link_pos
-    for l1, l2 in pairs:
-        joint = link_detours(streets.graph, streets.assets, link_pos, [l1, l2], {l1: {link_pos[l2]}, l2: {link_pos[l1]}})
-        u1, u2 = streets.per_share(l1, *joint[l1]), streets.per_share(l2, *joint[l2])
-        cut_both = not (math.isfinite(joint[l1][0]) and math.isfinite(joint[l2][0]))
-        for a in on_link[l1]:
-            for b in on_link[l2]:
-                if not (windows[a] & windows[b]):
-                    continue
-                if cut_both and math.isfinite(single[l1][0]) and math.isfinite(single[l2][0]) and share[a] >= 0.5 \
-                        and share[b] >= 0.5:
-                    conflicts.append((min(a, b), max(a, b)))
-                    continue
-                dh = share[a] * (u1[0] - unit[l1][0]) + share[b] * (u2[0] - unit[l2][0])
-                dair = share[a] * (u1[2] - unit[l1][2]) + share[b] * (u2[2] - unit[l2][2])
-                dkm = share[a] * (u1[1] - unit[l1][1]) + share[b] * (u2[1] - unit[l2][1])
-                rows.append((min(a, b), max(a, b), dh, dair, dkm))
+    for a, b in sorted(pairs):
+        edges, shares = closures.of([a, b])
+        rer = _reroute_all(closures, edges, shares)
+        if rer["car"].cut > cut[a] + cut[b] + 1e-9 and cut[a] + cut[b] <= 1e-9 and hard_car[a] and hard_car[b]:
+            conflicts.append((a, b))
+            continue
+        delta = _figures(rer, params) - single[a] - single[b]
+        rows.append((a, b, *delta))
     return rows, conflicts
 
 
-def _shortlist(inter: pd.DataFrame, vh: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
+def _shortlist(inter: pd.DataFrame, hindrance: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
     """Interactions below ``min_interaction`` of the smaller single hindrance are left out;
     each work keeps its ``max_interactions`` largest, the larger first and, among equal ones,
     the pair of the earlier works (a stable order: the same instance keeps the same pairs)."""
     if not len(inter):
         return inter
-    smaller = np.minimum(vh[inter["a"].to_numpy()], vh[inter["b"].to_numpy()])
+    smaller = np.minimum(hindrance[inter["a"].to_numpy()], hindrance[inter["b"].to_numpy()])
     inter = inter[np.abs(inter["d_hindrance"].to_numpy()) >= params["min_interaction"] * np.maximum(smaller, 1e-9)]
     inter = inter.assign(size=inter["d_hindrance"].abs()).sort_values(["size", "a", "b"], ascending=[False, True, True],
                                                                       kind="stable")
