@@ -2,11 +2,13 @@
 
     .venv/bin/python instances/make_hub_instances.py [--seed 2026]
 
-Writes ``instances/zuidas-hubs/`` and ``instances/amsterdam-hubs/`` (demand, sites, sizes,
-conflicts, assets, dependencies); run again to rebuild the same files. Everything comes
+Writes ``instances/zuidas-hubs/``, ``instances/pijp-hubs/`` and ``instances/amsterdam-hubs/``
+(demand, sites, sizes, conflicts, assets, dependencies; streets for De Pijp); run again to
+rebuild the same files. Everything comes
 from ``instances/amsterdam-base`` (committed), so a fresh clone can rebuild them.
 
-Real: the neighbourhood outlines with inhabitants and households (Gemeente Amsterdam / CBS,
+Real: the streets of De Pijp / Oud-Zuid (OpenStreetMap, ODbL, © OpenStreetMap contributors, cut
+from the base layer's streets.parquet), the neighbourhood outlines with inhabitants and households (Gemeente Amsterdam / CBS,
 CC BY 4.0), the high-voltage substations (OpenStreetMap via SciGRID, ODbL).
 Generated (plausible, documented in each README): building blocks and their share of the
 neighbourhood's inhabitants, jobs, car ownership, candidate sites with their space and cost
@@ -28,6 +30,11 @@ HERE = Path(__file__).resolve().parent
 BASE = HERE / "amsterdam-base"
 RD = "EPSG:28992"
 STATION_ZUID = (119956.0, 483577.0)  # Amsterdam Zuid station, RD New
+#: De Pijp (K24, K25) and the Museum quarter of Oud-Zuid (K47): inside the ring, where the
+#: base layer's streets are real.
+PIJP = ("K24", "K25", "K47")
+#: Streets kept around the area: walks end inside it, so the network a little beyond suffices.
+STREET_MARGIN_M = 500.0
 #: Neighbourhoods of the Zuidas business district (jobs concentrate here).
 ZUIDAS_BUSINESS = {"K23a", "K23b", "K23c", "K23d", "K23e", "K52h", "K49c"}
 
@@ -123,7 +130,8 @@ def vital_subset(assets: gpd.GeoDataFrame, deps: pd.DataFrame, buurten: set[str]
         keep |= up
         frontier = up
     sub = assets[assets["id"].isin(keep)].copy()
-    sub = sub.drop(columns=[c for c in ("length_m", "from_node", "to_node", "area_m2", "under") if c in sub.columns])
+    sub = sub.drop(columns=[c for c in ("length_m", "from_node", "to_node", "area_m2", "under", "basis", "streets")
+                            if c in sub.columns])
     return sub.reset_index(drop=True), d[d["source"].isin(keep) & d["target"].isin(keep)].reset_index(drop=True)
 
 
@@ -174,6 +182,27 @@ def zuidas(seed: int) -> None:
     sub_assets, sub_deps = vital_subset(assets, deps, set(near["id"]) | set(sites["asset"].str[3:]))
     write(HERE / "zuidas-hubs", demand, sites, sub_assets, sub_deps, zuidas_conflicts(hoods))
     print(f"zuidas-hubs: {len(near)} neighbourhoods, {len(demand)} blocks, {len(sites)} sites, "
+          f"{len(sub_assets)} assets, {len(sub_deps)} dependencies")
+
+
+def pijp(seed: int) -> None:
+    """De Pijp and Oud-Zuid: blocks and sites as for Zuidas, and the real streets, so that
+    every walk is measured on them."""
+    rng = np.random.default_rng(seed + 2)
+    hoods, assets, deps = base_layers()
+    area = hoods[hoods["id"].str[:3].isin(PIJP) & (hoods["people"] > 0)].reset_index(drop=True)
+    demand = blocks(area, 100.0, rng, jobs_total=0.0)
+    feeders = assets[assets["type"] == "MV feeder area"]
+    sites = candidate_sites(area, 150.0, rng, feeders, "P")
+    sub_assets, sub_deps = vital_subset(assets, deps, set(area["id"]) | set(sites["asset"].str[3:]))
+    write(HERE / "pijp-hubs", demand, sites, sub_assets, sub_deps, None)
+    streets = gpd.read_parquet(BASE / "streets.parquet")
+    x0, y0, x1, y1 = area.total_bounds
+    near = streets[streets.intersects(box(x0, y0, x1, y1).buffer(STREET_MARGIN_M)) & streets["walk"]
+                   & (streets["source"] == "OpenStreetMap")]
+    near = near[["id", "u", "v", "length_m", "walk", "highway", "name", "source", "geometry"]].reset_index(drop=True)
+    near.to_parquet(HERE / "pijp-hubs" / "streets.parquet", compression="zstd")
+    print(f"pijp-hubs: {len(area)} neighbourhoods, {len(demand)} blocks, {len(sites)} sites, {len(near)} street edges, "
           f"{len(sub_assets)} assets, {len(sub_deps)} dependencies")
 
 
@@ -233,6 +262,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     zuidas(args.seed)
+    pijp(args.seed)
     city(args.seed)
 
 

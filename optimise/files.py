@@ -52,7 +52,15 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
                 warnings.simplefilter("ignore")
                 return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", encoding="utf-8")
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            import pyarrow.parquet as pq
+
+            if b"geo" not in (pq.read_schema(path).metadata or {}):
+                return pd.read_parquet(path)
+            import geopandas as gpd
+
+            table = gpd.read_parquet(path)  # GeoParquet: the geometry as shapes, with its CRS
+            _check_coordinates(table, label)
+            return table
         import geopandas as gpd
 
         with warnings.catch_warnings():

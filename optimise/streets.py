@@ -5,25 +5,65 @@ each mode may use it (``car``, ``bike``, ``walk``: true/false) and the flow of e
 (``cars_per_hour``, ``bikes_per_hour``, ``walkers_per_hour``, peak-hour equivalents), and an
 ``exposure`` (inhabitants per km along it, for exposure-weighted emissions).
 
-When edges close (a share of each mode's flow per edge), that share of the flow of each closed
-edge takes the shortest path between the edge's ends over the edges still open to its mode;
-an edge closed for half or more of a mode's flow is out of that mode's network. Shortest paths
-run on sparse matrices (scipy.sparse.csgraph): the whole network is one CSR matrix per mode,
-a closure marks its edges as absent (infinite length) in a copy, and one Dijkstra run from the
-closed edges' ends gives every detour at once.
+When edges close (a share of each mode's flow per edge), an edge closed for more than half of a
+mode's flow is out of that mode's network. Closed edges that touch form a stretch (a closed
+quay street, a bridge deck); the flow along a stretch detours between its two ends, the flow
+of an edge closed for half or less round that edge, which stays open to other detours at a
+higher cost (``StreetNetwork.reroute``). Shortest
+paths run on sparse matrices (scipy.sparse.csgraph): the whole network is one CSR matrix per
+mode, a closure marks its edges as absent (infinite length) in a copy, and one Dijkstra run,
+bounded by ``LIMIT_M`` and repeated unbounded only for the ends it did not reach, gives every
+detour of the closure at once.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from optimise.schema import Column, TableSchema
+
+STREETS = TableSchema(
+    "streets",
+    (
+        Column("id", "id", "street edge id", unique=True),
+        Column("u", "text", "node at one end"),
+        Column("v", "text", "node at the other end"),
+        Column("length_m", "number", "length", unit="m", minimum=0),
+        Column("car", "bool", "open to motor traffic", required=False, default=True),
+        Column("bike", "bool", "open to cycling", required=False, default=True),
+        Column("walk", "bool", "open to walking", required=False, default=True),
+        Column("cars_per_hour", "number", "motor vehicles (peak-hour equivalents)", unit="vehicles/h",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("bikes_per_hour", "number", "cyclists (peak-hour equivalents)", unit="cyclists/h", required=False,
+               default=0.0, minimum=0, blank=0.0),
+        Column("walkers_per_hour", "number", "pedestrians (peak-hour equivalents)", unit="pedestrians/h",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("exposure", "number", "inhabitants per km along the edge (weighs NOx)", unit="people/km",
+               required=False, default=0.0, minimum=0, blank=0.0),
+        Column("name", "text", "street name", required=False, default=""),
+        Column("highway", "text", "street class (OpenStreetMap highway type)", required=False, default=""),
+        Column("bridge", "bool", "the edge is on a bridge", required=False, default=False),
+        Column("tunnel", "bool", "the edge is in a tunnel", required=False, default=False),
+        Column("source", "text", "where the edge comes from (e.g. OpenStreetMap, generated)", required=False,
+               default=""),
+    ),
+    description="Optional: the street network per mode (lines, or u/v node ids alone). Quay walls: with a "
+                "closures table, detours run on it for cars, bicycles and pedestrians. Hubs: walking distances run "
+                "on it where both ends lie near it.",
+    geometry="optional",
+)
+
 
 MODES = ("car", "bike", "walk")
 FLOW = {"car": "cars_per_hour", "bike": "bikes_per_hour", "walk": "walkers_per_hour"}
+LIMIT_M = 4000.0
 
 
 @dataclass
@@ -31,12 +71,14 @@ class Reroute:
     """The detour figures of one closure for one mode, per hour of traffic."""
 
     extra_km: float = 0.0  # flow × extra distance (vehicle- or person-km per hour)
+    extra_cost_km: float = 0.0  # the same in time-equivalent km: a half-closed street costs double
     cut: float = 0.0  # flow with no path left (per hour)
     exposure_km: float = 0.0  # flow × (exposure-weighted km of the detour − of the closed edge)⁺
     paths: dict[int, list[int]] = field(default_factory=dict)  # closed edge -> its detour's edges
 
     def hours(self, speed_kmh: float) -> float:
-        return self.extra_km / speed_kmh
+        """Extra hours per hour of traffic: the detours' time-equivalent km at ``speed_kmh``."""
+        return self.extra_cost_km / speed_kmh
 
 
 class StreetNetwork:
@@ -111,72 +153,233 @@ class StreetNetwork:
                 out.append(k)
         return out
 
-    def without(self, mode: str, removed: np.ndarray) -> sp.csr_matrix:
-        """The mode's matrix with the edges in ``removed`` (positions) taken out."""
-        base = self._matrix[mode]
-        matrix = base.copy()
-        n = len(self.nodes)
+    def without(self, mode: str, removed: np.ndarray, slower: dict[int, float] | None = None) -> sp.csr_matrix:
+        """The mode's matrix with the edges in ``removed`` (positions) taken out and the edges
+        in ``slower`` (position: share closed, at most half) costing length / (1 − share):
+        half the lanes closed, twice the time to pass."""
+        matrix = self._matrix[mode].copy()
+        slower = slower or {}
         gone = set(int(e) for e in removed)
-        for e in gone:
+        for e in gone | set(slower):
             a, b = int(self.u[e]), int(self.v[e])
             if a == b or not self.open[mode][e]:
                 continue
-            rest = [x for x in self._parallel[mode].get(min(a, b) * n + max(a, b), []) if x not in gone]
-            value = self.length[rest[0]] if rest else np.inf
+            value = self._cost(mode, a, b, gone, slower)[1]
             for k in self._entries(matrix, a, b):
                 matrix.data[k] = value
         return matrix
 
-    def _edge_between(self, mode: str, a: int, b: int, gone: set[int]) -> int:
+    def _cost(self, mode: str, a: int, b: int, gone: set[int], slower: dict[int, float]) -> tuple[int, float]:
+        """The cheapest edge still open between nodes a and b, and its cost (-1, inf: none)."""
         n = len(self.nodes)
-        return next(x for x in self._parallel[mode][min(a, b) * n + max(a, b)] if x not in gone)
+        best = (-1, np.inf)
+        for x in self._parallel[mode].get(min(a, b) * n + max(a, b), []):
+            if x not in gone:
+                cost = self.length[x] / (1.0 - slower.get(x, 0.0))
+                if cost < best[1]:
+                    best = (x, cost)
+        return best
 
     def reroute(self, mode: str, closed: np.ndarray, share: np.ndarray, with_paths: bool = False) -> Reroute:
-        """The share ``share[i]`` of the flow of edge ``closed[i]`` takes the shortest path
-        between the edge's ends over the edges open to ``mode``, without every closed edge
-        whose share is half or more and without the edge itself."""
+        """The detours of the flow of ``mode`` when edge ``closed[i]`` closes for ``share[i]``.
+
+        Edges closed for more than half leave the mode's network. They form stretches (connected
+        groups of closed edges, such as a closed quay street or a bridge deck): the flow of a
+        stretch (its busiest edge's share that moves) runs between the stretch's two ends
+        farthest apart along it, among its nodes still joined to open streets, and detours
+        between them; a stretch with one such end or none (a dead end), or whose ends are no
+        longer joined, cuts its flow. An edge closed for half or less (share s) stays open at
+        length / (1 − s) (half the lanes: twice the time) and sends its moving share round
+        itself where there is a way round; where there is none, that share stays on the lanes
+        still open (no detour, nothing cut). Paths are chosen by that cost; ``extra_km`` counts
+        their real length, ``extra_cost_km`` (and so ``hours``) their cost."""
         closed = np.asarray(closed, int)
         share = np.asarray(share, float)
         flow = self.flow[mode][closed] * share
-        moving = np.flatnonzero((flow > 0) & self.open[mode][closed])
+        usable = self.open[mode][closed] & (self.u[closed] != self.v[closed])
+        hard_mask = usable & (share > 0.5)
+        soft_mask = usable & ~hard_mask & (share > 0)
+        hard = np.unique(closed[hard_mask])
+        gone = set(int(e) for e in hard)
+        slower = {int(e): float(s) for e, s in zip(closed[soft_mask], share[soft_mask])}
+        base = self.without(mode, hard, slower)
+        # one unit per stretch and per softly closed edge: (key, source, target, flow, along)
+        units = self._stretches(base, closed[hard_mask], flow[hard_mask]) if len(hard) else []
+        for i in np.flatnonzero(soft_mask & (flow > 0)):
+            e = int(closed[i])
+            units.append(((e,), int(self.u[e]), int(self.v[e]), float(flow[i]), [e]))
         out = Reroute()
-        if not len(moving):
-            return out
-        hard = closed[share >= 0.5]
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for i in moving:  # an edge closed for less than half still avoids itself
-            key = () if share[i] >= 0.5 else (int(closed[i]),)
-            groups.setdefault(key, []).append(int(i))
+        groups: dict[tuple[int, ...], list[tuple]] = {}
+        for unit in units:
+            groups.setdefault(unit[0], []).append(unit)
         for extra, members in groups.items():
-            gone = set(int(e) for e in hard) | set(extra)
-            matrix = self.without(mode, np.array(sorted(gone), int))
-            sources = np.unique(self.u[closed[members]])
-            dist, pred = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
-            row_of = {int(s): r for r, s in enumerate(sources)}
-            for i in members:
-                e = int(closed[i])
-                r = row_of[int(self.u[e])]
-                d = dist[r, self.v[e]]
+            removed = gone | set(extra)
+            others = {e: s for e, s in slower.items() if e not in extra}
+            matrix = base if not extra else self.without(mode, np.array(sorted(removed), int), others)
+            found = self._search(matrix, [(m[1], m[2]) for m in members if m[1] >= 0])
+            for _, source, target, f, along in members:
+                d = found[source][0][target] if source >= 0 else np.inf
                 if not np.isfinite(d):
-                    out.cut += flow[i]
+                    # a stretch with no way round cuts its flow; a street closed for half or
+                    # less with none keeps its traffic on the lanes still open
+                    out.cut += f if not extra else 0.0
                     continue
-                out.extra_km += flow[i] * max(d - self.length[e], 0.0) / 1000.0
-                path = self._path(mode, pred[r], int(self.u[e]), int(self.v[e]), gone)
-                weighted = float((self.length[path] * self.exposure[path]).sum()) - self.length[e] * self.exposure[e]
-                out.exposure_km += flow[i] * max(weighted, 0.0) / 1000.0
+                along_m = float(self.length[along].sum())
+                path = self._path(mode, found[source][1], source, target, removed, others)
+                out.extra_km += f * max(float(self.length[path].sum()) - along_m, 0.0) / 1000.0
+                out.extra_cost_km += f * max(d - along_m, 0.0) / 1000.0
+                weighted = float((self.length[path] * self.exposure[path]).sum()
+                                 - (self.length[along] * self.exposure[along]).sum())
+                out.exposure_km += f * max(weighted, 0.0) / 1000.0
                 if with_paths:
-                    out.paths[e] = path
+                    out.paths[along[0]] = path
         return out
 
-    def _path(self, mode: str, pred: np.ndarray, source: int, target: int, gone: set[int]) -> list[int]:
+    def _search(self, matrix: sp.csr_matrix, pairs: list[tuple[int, int]]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Distances and predecessors from each pair's source, for its target: a search
+        bounded by LIMIT_M reaches every detour but the longest; the sources whose target lies
+        beyond it (or has no path) are searched again without the bound."""
+        sources = np.unique([a for a, _ in pairs])
+        if not len(sources):
+            return {}
+        dist, pred = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, limit=LIMIT_M)
+        row = {int(a): r for r, a in enumerate(sources)}
+        far = np.unique([a for a, b in pairs if not np.isfinite(dist[row[a], b])])
+        if len(far):
+            rows = [row[int(a)] for a in far]
+            dist[rows], pred[rows] = dijkstra(matrix, directed=True, indices=far, return_predecessors=True)
+        return {int(a): (dist[r], pred[r]) for a, r in row.items()}
+
+    def _stretches(self, base: sp.csr_matrix, edges: np.ndarray, flow: np.ndarray) -> list[tuple]:
+        """The stretches of the hard-closed ``edges`` (see ``reroute``) as units: key (), the
+        two ends as node positions (-1, -1 for a dead end), the flow that moves (the busiest
+        edge's), the edges along the stretch between the ends. Stretches are a handful of
+        edges: plain Python on them is faster than building matrices."""
+        moving: dict[int, float] = {}
+        for e, f in zip(edges.tolist(), flow.tolist()):
+            moving[e] = max(moving.get(e, 0.0), f)
+        parent: dict[int, int] = {}
+
+        def root(x: int) -> int:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for e in moving:
+            parent[root(int(self.u[e]))] = root(int(self.v[e]))
+        groups: dict[int, list[int]] = {}
+        for e in moving:
+            groups.setdefault(root(int(self.u[e])), []).append(e)
+        units = []
+        for stretch in groups.values():
+            most = max(moving[e] for e in stretch)
+            if most <= 0:
+                continue
+            nodes = {int(self.u[e]) for e in stretch} | {int(self.v[e]) for e in stretch}
+            # an end: a node of the stretch still joined to an open street of the mode
+            ends = [x for x in nodes if np.isfinite(base.data[base.indptr[x]:base.indptr[x + 1]]).any()]
+            if len(ends) < 2:
+                units.append(((), -1, -1, most, stretch))
+                continue
+            a, b, along = self._farthest_ends(stretch, ends)
+            units.append(((), a, b, most, along))
+        return units
+
+    def _farthest_ends(self, stretch: list[int], ends: list[int]) -> tuple[int, int, list[int]]:
+        """The two ends farthest apart along the stretch, and the edges between them."""
+        if len(stretch) == 1:
+            e = stretch[0]
+            return int(self.u[e]), int(self.v[e]), [e]
+        adjacent: dict[int, list[tuple[int, int]]] = {}
+        for e in stretch:
+            adjacent.setdefault(int(self.u[e]), []).append((int(self.v[e]), e))
+            adjacent.setdefault(int(self.v[e]), []).append((int(self.u[e]), e))
+        best = (-1.0, ends[0], ends[1], [])
+        for a in ends:
+            dist, via = {a: 0.0}, {}
+            queue = [(0.0, a)]
+            while queue:
+                d, x = heapq.heappop(queue)
+                if d > dist[x]:
+                    continue
+                for y, e in adjacent[x]:
+                    if d + self.length[e] < dist.get(y, np.inf):
+                        dist[y], via[y] = d + self.length[e], (x, e)
+                        heapq.heappush(queue, (dist[y], y))
+            b = max((x for x in ends if x != a and x in dist), key=lambda x: dist[x], default=None)
+            if b is not None and dist[b] > best[0]:
+                along, x = [], b
+                while x != a:
+                    x, e = via[x]
+                    along.append(e)
+                best = (dist[b], a, b, along[::-1])
+        return best[1], best[2], best[3]
+
+    def _path(self, mode: str, pred: np.ndarray, source: int, target: int, gone: set[int],
+              slower: dict[int, float]) -> list[int]:
         nodes = [target]
         while nodes[-1] != source:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
-        return [self._edge_between(mode, a, b, gone) for a, b in zip(nodes[:-1], nodes[1:])]
+        return [self._cost(mode, a, b, gone, slower)[0] for a, b in zip(nodes[:-1], nodes[1:])]
 
     def distances(self, mode: str, sources: np.ndarray, targets: np.ndarray, limit: float = np.inf) -> np.ndarray:
         """Shortest distances (m) from each source node to each target node (positions in
         ``nodes``) on the mode's network; inf beyond ``limit`` or without a path."""
         dist = dijkstra(self._matrix[mode], directed=True, indices=np.asarray(sources, int), limit=limit)
         return dist[:, np.asarray(targets, int)]
+
+
+def walking_metres(streets: pd.DataFrame, a_xy: np.ndarray, b_xy: np.ndarray, pi: np.ndarray, pj: np.ndarray,
+                   snap_m: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Walking distances of the pairs (a[pi], b[pj]) over the streets open to walking, where
+    both ends lie within ``snap_m`` of such a street that is not generated: each end joins its
+    nearest street at the foot of the perpendicular, walks along it to either end node, and the
+    shortest path joins the nodes (two ends on one street: along it); never less than the
+    straight line; NaN beyond ``limit_m`` or without a path. The second array says which
+    pairs the network covers (both ends near it)."""
+    import shapely
+
+    network = StreetNetwork(pd.DataFrame(streets.drop(columns=streets.geometry.name)))
+    real = network.open["walk"] & (network.u != network.v)
+    if "source" in streets:
+        real &= ~streets["source"].astype(str).str.startswith("generated").to_numpy()
+    usable = np.flatnonzero(real)
+    lines = streets.geometry.to_numpy()[usable]
+    tree = shapely.STRtree(lines)
+
+    def attach(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        points = shapely.points(xy)
+        k = tree.nearest(points)
+        edge = usable[k]
+        gap = shapely.distance(points, lines[k])
+        # metres along the street from its u end, scaled to its length_m
+        along = shapely.line_locate_point(lines[k], points) / np.maximum(shapely.length(lines[k]), 1e-9)
+        return edge, gap, along * network.length[edge]
+
+    edge_a, gap_a, at_a = attach(a_xy)
+    edge_b, gap_b, at_b = attach(b_xy)
+    covered = (gap_a[pi] <= snap_m) & (gap_b[pj] <= snap_m)
+    metres = np.full(len(pi), np.inf)
+    take = np.flatnonzero(covered)
+    ea, eb = edge_a[pi[take]], edge_b[pj[take]]
+    # to each end node: (node, metres) for a's two ends and b's two ends
+    a_ends = [(network.u[ea], at_a[pi[take]]), (network.v[ea], network.length[ea] - at_a[pi[take]])]
+    b_ends = [(network.u[eb], at_b[pj[take]]), (network.v[eb], network.length[eb] - at_b[pj[take]])]
+    sources = np.unique(np.concatenate([network.u[eb], network.v[eb]]))
+    row = pd.Series(np.arange(len(sources)), index=sources)
+    best = np.where(ea == eb, np.abs(at_a[pi[take]] - at_b[pj[take]]), np.inf)
+    for start in range(0, len(sources), 200):  # bounded searches from the sites' nodes, in blocks
+        chunk = sources[start:start + 200]
+        dist = dijkstra(network._matrix["walk"], directed=True, indices=chunk, limit=limit_m)
+        for node_b, off_b in b_ends:
+            mine = np.isin(node_b, chunk)
+            r = row.reindex(node_b[mine]).to_numpy() - start
+            for node_a, off_a in a_ends:
+                through = dist[r, node_a[mine]] + off_a[mine] + off_b[mine]
+                best[mine] = np.minimum(best[mine], through)
+    metres[take] = best + gap_a[pi[take]] + gap_b[pj[take]]
+    straight = np.hypot(*(a_xy[pi] - b_xy[pj]).T)
+    metres = np.where(np.isfinite(metres), np.maximum(metres, straight), np.nan)
+    return metres, covered

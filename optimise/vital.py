@@ -61,6 +61,10 @@ ASSETS = TableSchema(
         Column("to_node", "text", "street links: node at the other end", required=False, default=None),
         Column("length_m", "number", "street links: length", unit="m", required=False, default=None, minimum=0,
                blank=np.nan),
+        Column("basis", "text", "where the asset comes from: real data (which) or generated (by which rule)",
+               required=False, default=""),
+        Column("streets", "text", "edges of the street network its outage closes (space-separated ids), e.g. "
+               "the streets on a bridge's deck", required=False, default=""),
     ),
     description="Assets of the vital systems; geometry optional.",
     geometry="optional",

@@ -47,7 +47,10 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import Delaunay, cKDTree
+import shapely
 from shapely import LineString, Point, wkt
+
+from make_streets import street_layer
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data" / "amsterdam"
@@ -94,19 +97,57 @@ def substations(source: Path) -> gpd.GeoDataFrame:
     return out.sort_values("id").reset_index(drop=True)
 
 
-def bridges(source: Path) -> gpd.GeoDataFrame:
+def bridges(source: Path, streets: gpd.GeoDataFrame, covered) -> gpd.GeoDataFrame:
+    """All bridge outlines, each a traffic bridge or not, by the street data where it is real.
+
+    Inside the area the real street network covers, an outline is a traffic bridge when a
+    motor-traffic edge crosses it (at least 3 m of the edge, or half of a shorter one, on the
+    deck), named after that street; ``streets`` lists every edge on the deck, the edges its
+    closure removes. Outside it, the 850 largest decks (the renewal programme counts about 850
+    traffic bridges) are traffic bridges, marked as generated, each closing the generated link
+    nearest it within 150 m."""
     b = gpd.read_file(source / "bridges" / "Bruggenkaart_geometry_rd.geojson")
     b = b.set_crs(RD, allow_override=True)
     b["id"] = "BR-" + b["fid"].astype(int).astype(str).str.zfill(4)
-    rank = b["area_m2"].rank(ascending=False, method="first")
-    b["type"] = np.where(rank <= 850, "traffic bridge", "bridge (slow traffic)")
-    b["geometry"] = b.geometry.set_precision(0.1)
-    return b[["id", "type", "area_m2", "geometry"]].sort_values("id").reset_index(drop=True)
+    b = b.sort_values("id").reset_index(drop=True)
+    real = streets[streets["source"] == "OpenStreetMap"]
+    pairs = gpd.sjoin(real[["id", "name", "car", "length_m", "geometry"]], b[["geometry"]], predicate="intersects")
+    on_deck = shapely.intersection(pairs.geometry.to_numpy(), b.geometry.to_numpy()[pairs["index_right"].to_numpy()])
+    pairs["on_deck"] = shapely.length(on_deck)
+    pairs = pairs[pairs["on_deck"] >= np.minimum(3.0, 0.5 * pairs["length_m"])]
+    inside = b.geometry.centroid.within(covered).to_numpy()
+    edges_of = pairs.groupby("index_right")["id"].agg(lambda s: " ".join(sorted(s)))
+    motor = pairs[pairs["car"]].sort_values("on_deck", ascending=False, kind="stable")
+    crossed = set(motor["index_right"])
+    named = motor[motor["name"].notna() & (motor["name"] != "")].drop_duplicates("index_right")
+    name_of = dict(zip(named["index_right"], named["name"]))
+    rank = b["area_m2"].rank(ascending=False, method="first").to_numpy()
+    generated = streets[streets["highway"] == "generated arterial"]
+    nearest = gpd.sjoin_nearest(b[~inside][["geometry"]], generated[["id", "geometry"]], max_distance=150,
+                                how="left", distance_col="d").sort_values(["d", "id"], kind="stable")
+    nearest = nearest[~nearest.index.duplicated()]["id"].dropna()
+    rows = []
+    for k in range(len(b)):
+        if inside[k]:
+            traffic = k in crossed
+            basis = "OpenStreetMap: " + ("a motor street crosses it" if traffic else "no motor street crosses it")
+            closes = edges_of.get(k, "")
+        else:
+            traffic = bool(rank[k] <= 850)
+            basis = "generated: " + ("one of the 850 largest decks" if traffic else "not one of the 850 largest decks") \
+                + " (no street data here)"
+            closes = nearest.get(k, "") if traffic else ""
+        rows.append({"type": "traffic bridge" if traffic else "bridge (slow traffic)", "basis": basis,
+                     "name": name_of.get(k, ""), "streets": closes})
+    out = pd.concat([b[["id", "area_m2"]], pd.DataFrame(rows)], axis=1)
+    out = gpd.GeoDataFrame(out, geometry=b.geometry.set_precision(0.1), crs=RD)
+    return out[["id", "type", "name", "basis", "streets", "area_m2", "geometry"]]
 
 
 def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     hoods = neighbourhoods(source)
+    streets, covered = street_layer(source, hoods)
     lived = hoods[hoods["people"] > 0].reset_index(drop=True)
     centre = lived.geometry.centroid
     xy = np.column_stack([centre.x, centre.y])
@@ -174,7 +215,7 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
         links.append((lid, a, b, line))
         add(lid, "mobility", "arterial street link", line, capacity=cap, load=round(cap * rng.uniform(0.4, 0.9)),
             unit="vehicles/h", length_m=round(line.length), from_node=f"N-{lived.id[a]}", to_node=f"N-{lived.id[b]}")
-    bridge_layer = bridges(source)
+    bridge_layer = bridges(source, streets, covered)
     link_layer = gpd.GeoDataFrame({"link": [l[0] for l in links]}, geometry=[l[3] for l in links], crs=RD)
     traffic = bridge_layer[bridge_layer["type"] == "traffic bridge"]
     joined = gpd.sjoin_nearest(traffic, link_layer, max_distance=150, how="inner", distance_col="d")
@@ -184,7 +225,8 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
         bridges_of.setdefault(row.link, []).append(row.id)
         deps.append((row.id, row.link, "access", 0.5))
     for b in bridge_layer.itertuples():
-        add(b.id, "mobility", b.type, b.geometry, area_m2=b.area_m2, criticality=2.0 if b.type == "traffic bridge" else 1.0)
+        add(b.id, "mobility", b.type, b.geometry, name=b.name, area_m2=b.area_m2, basis=b.basis, streets=b.streets,
+            criticality=2.0 if b.type == "traffic bridge" else 1.0)
     incident: dict[int, list[str]] = {}
     for lid, a, b, _ in links:
         incident.setdefault(a, []).append(lid)
@@ -233,7 +275,7 @@ def build(source: Path, seed: int) -> dict[str, pd.DataFrame]:
     dep_table = pd.DataFrame(deps, columns=["source", "target", "kind", "strength"])
     dep_table = dep_table.groupby(["source", "target", "kind"], as_index=False)["strength"].sum()
     dep_table["strength"] = dep_table["strength"].clip(upper=1.0)
-    return {"neighbourhoods": hoods, "assets": asset_table, "dependencies": dep_table}
+    return {"neighbourhoods": hoods, "assets": asset_table, "dependencies": dep_table, "streets": streets}
 
 
 def main() -> None:
@@ -251,9 +293,15 @@ def main() -> None:
     target.unlink(missing_ok=True)
     assets.to_file(target, driver="GPKG", engine="pyogrio", geometry_type="Unknown")
     layers["dependencies"].to_csv(HERE / "dependencies.csv", index=False)
+    layers["streets"].to_parquet(HERE / "streets.parquet", compression="zstd", index=False)
     counts = assets.groupby(["system", "type"]).size()
     print(counts.to_string())
     print(f"{len(assets)} assets, {len(layers['dependencies'])} dependencies")
+    streets = layers["streets"]
+    print(f"streets: {int((streets['source'] == 'OpenStreetMap').sum())} real edges, "
+          f"{int((streets['highway'] == 'generated arterial').sum())} generated links, "
+          f"{int((streets['highway'] == 'generated gap').sum())} gap links")
+    print(assets[assets["type"].str.contains("bridge")].groupby(["type", "basis"]).size().to_string())
 
 
 if __name__ == "__main__":

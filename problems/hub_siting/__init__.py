@@ -13,7 +13,9 @@ Sets
 Parameters
     U_i = residents_i + job_weight · jobs_i   potential hub users at point i
     C_i   private cars at i (``cars``, or residents_i · cars_per_resident)
-    d_ij  walking distance (``walking`` table, or straight line · detour_factor), metres
+    d_ij  walking distance, metres: the ``walking`` table; else over the ``streets`` open to
+          walking where both ends lie within street_snap_m of a street node (the walks to and
+          from the nodes plus the shortest path); else straight line · detour_factor
     t_ij = d_ij / walk_speed                 walking time, minutes
     T     unserved_minutes: the time charged for a user without a hub in reach
     g(d)  acceptance curve: share of car owners who give up their car when their hub is d
@@ -132,11 +134,12 @@ class HubSiting(Problem):
     @classmethod
     def from_geodataframe(cls, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, sizes: pd.DataFrame, *,
                           conflicts: gpd.GeoDataFrame | None = None, walking: pd.DataFrame | None = None,
-                          acceptance: pd.DataFrame | None = None, vital: VitalSystems | None = None,
+                          acceptance: pd.DataFrame | None = None, streets: gpd.GeoDataFrame | None = None,
+                          vital: VitalSystems | None = None,
                           crs: str | None = None, **params: Any) -> "HubSiting":
         """Build from GeoDataFrames (columns as in the instance format)."""
         given = {"demand": demand, "sites": sites, "sizes": sizes, "conflicts": conflicts,
-                 "walking": walking, "acceptance": acceptance}
+                 "walking": walking, "acceptance": acceptance, "streets": streets}
         checked, tables, labels = cls.read_frames(given, params)
         data = build_data(tables, checked, crs=crs, vital=vital, labels=labels, toml_file="parameters")
         return cls(data, **params)

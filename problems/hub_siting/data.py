@@ -11,10 +11,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from optimise.errors import InputError
 from optimise.geo import as_points, project
 from optimise.schema import check_references
+from optimise.streets import walking_metres
 from optimise.vital import VitalSystems, load_shares
 
 from .schema import DEFAULT_ACCEPTANCE
@@ -35,6 +37,7 @@ class HubData:
     allowed: np.ndarray  # (sites x classes) bool: K_j
     pairs: np.ndarray  # (n_pairs, 2) demand, site
     walk_m: np.ndarray  # d_ij per pair
+    walk_basis: np.ndarray  # per pair: how d_ij was measured (WALK_BASIS)
     acceptance: np.ndarray  # a_ij per pair
     grid_assets: list[int]  # positions in the vital systems of the constrained assets
     grid_share: np.ndarray  # (sites x grid assets) σ_ja
@@ -113,7 +116,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
     conflicts = _conflicts(tables, labels, target_crs, d_points.crs)
     residents = demand["residents"].to_numpy(float)
     cars = demand["cars"].to_numpy(float)
-    pairs, metres = _walking_pairs(tables, labels, params, d_points, s_points)
+    pairs, metres, basis = _walking_pairs(tables, labels, params, d_points, s_points)
     xs, ys = _acceptance_curve(tables.get("acceptance"), labels.get("acceptance", "acceptance"))
     assets = sites["asset"].to_numpy(dtype=object)
     named = np.array([a is not None and not (isinstance(a, float) and math.isnan(a)) and a != "" for a in assets])
@@ -126,7 +129,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
         fixed=sites["fixed"].to_numpy(bool), cost_factor=sites["cost_factor"].to_numpy(float),
         site_asset=np.where(named, assets, None), sizes=sizes,
         allowed=_allowed_classes(sites, s_points.reset_index(drop=True), sizes, conflicts),
-        pairs=pairs, walk_m=metres, acceptance=np.interp(metres, xs, ys),
+        pairs=pairs, walk_m=metres, walk_basis=basis, acceptance=np.interp(metres, xs, ys),
         grid_assets=grid_assets, grid_share=grid_share, grid_headroom=np.maximum(headroom, 0.0), grid_over_today=headroom < -1e-9,
         demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
         conflicts=conflicts, vital=vital, labels=labels,
@@ -147,10 +150,15 @@ def _conflicts(tables: dict[str, pd.DataFrame], labels: dict[str, str], target_c
     return gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=geom.to_crs(crs).to_numpy(), crs=crs)
 
 
+#: How a pair's walking distance was measured.
+WALK_BASIS = ("walking table", "streets", "straight line x detour factor")
+
+
 def _walking_pairs(tables: dict[str, pd.DataFrame], labels: dict[str, str], params: dict[str, Any],
-                   d_points: gpd.GeoSeries, s_points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    """P and d_ij: the (point, site) pairs within the maximum walk, from the walking table or
-    as the straight line x detour factor, sorted by point then site."""
+                   d_points: gpd.GeoSeries, s_points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P, d_ij and how each d_ij was measured: the (point, site) pairs within the maximum
+    walk, from the walking table, else on the streets where they cover both ends, else as
+    the straight line x detour factor; sorted by point then site."""
     demand_ids, sites = tables["demand"]["id"].to_numpy(), tables["sites"]
     site_ids = sites["id"].to_numpy()
     max_walk = params["max_walk_m"]
@@ -166,18 +174,43 @@ def _walking_pairs(tables: dict[str, pd.DataFrame], labels: dict[str, str], para
         pi = pd.Index(demand_ids).get_indexer(w["demand_id"])
         pj = pd.Index(site_ids).get_indexer(w["site_id"])
         metres = w["metres"].to_numpy(float)
+        basis = np.zeros(len(pi), int)
     else:
-        from scipy.spatial import cKDTree
-
         a = np.column_stack([d_points.x.to_numpy(), d_points.y.to_numpy()])
         b = np.column_stack([s_points.x.to_numpy(), s_points.y.to_numpy()])
-        near = cKDTree(b).query_ball_point(a, r=max_walk / params["detour_factor"])
+        streets = _streets(tables, labels, d_points.crs)
+        # on streets a walk is at least the straight line; without, straight x detour factor
+        reach = max_walk if streets is not None else max_walk / params["detour_factor"]
+        near = cKDTree(b).query_ball_point(a, r=reach)
         pi = np.repeat(np.arange(len(a)), [len(n) for n in near])
         pj = np.concatenate([np.asarray(n, dtype=int) for n in near]) if len(pi) else np.zeros(0, dtype=int)
         metres = np.hypot(*(a[pi] - b[pj]).T) * params["detour_factor"]
+        basis = np.full(len(pi), 2)
+        if streets is not None and len(pi):
+            on_street, covered = walking_metres(streets, a, b, pi, pj, params["street_snap_m"], max_walk)
+            metres = np.where(covered, np.nan_to_num(on_street, nan=np.inf), metres)
+            basis[covered] = 1
     keep = (metres <= max_walk + 1e-9) & ~sites["forbidden"].to_numpy(bool)[pj]
     order = np.lexsort((pj[keep], pi[keep]))
-    return np.column_stack([pi[keep], pj[keep]])[order].astype(int), metres[keep][order]
+    pairs = np.column_stack([pi[keep], pj[keep]])[order].astype(int)
+    return pairs, metres[keep][order], np.array(WALK_BASIS, dtype=object)[basis[keep][order]]
+
+
+def _streets(tables: dict[str, pd.DataFrame], labels: dict[str, str], crs: Any) -> gpd.GeoDataFrame | None:
+    """The streets table as lines in the demand points' CRS, or None without one."""
+    if "streets" not in tables:
+        return None
+    streets = tables["streets"]
+    label = labels.get("streets", "streets")
+    if not isinstance(streets, gpd.GeoDataFrame) or streets.geometry.isna().all():
+        raise InputError("walking on streets needs the street lines (a geometry column)", file=label, field="geometry")
+    if streets.crs is None:
+        streets = streets.set_crs(crs)
+    streets = streets.to_crs(crs) if crs is not None else streets
+    bad = (streets.geometry.isna() | (streets.geom_type != "LineString")).to_numpy()
+    if bad.any():
+        raise InputError("a street must be a line", file=label, field="geometry", row=int(np.flatnonzero(bad)[0]) + 1)
+    return streets.reset_index(drop=True)
 
 
 def _grid(assets: np.ndarray, named: np.ndarray, vital: VitalSystems | None, params: dict[str, Any],

@@ -7,6 +7,7 @@ import numpy as np
 from optimise.parameters import Parameter
 from optimise.problem import ObjectiveTerm
 from optimise.schema import Column, TableSchema
+from optimise.streets import STREETS
 
 DEMAND = TableSchema(
     "demand",
@@ -102,6 +103,9 @@ PARAMETERS = {
                   positive=True, unit="m"),
         Parameter("detour_factor", "number", "walking route over straight line (without a walking table)",
                   default=1.3, minimum=1.0),
+        Parameter("street_snap_m", "number", "with a streets table: the farthest a demand point or site may lie "
+                  "from a street node for its walks to be measured on the streets (else straight line x "
+                  "detour_factor)", default=150.0, minimum=0, unit="m"),
         Parameter("walk_speed_m_per_min", "number", "walking speed", default=75.0, positive=True, unit="m/min"),
         Parameter("unserved_minutes", "number", "time charged in the walk objective for a user without a hub",
                   default=15.0, minimum=0, unit="min"),
@@ -144,7 +148,7 @@ OBJECTIVES = {
 
 TABLES = {
     "demand": DEMAND, "sites": SITES, "sizes": SIZES, "conflicts": CONFLICTS,
-    "walking": WALKING, "acceptance": ACCEPTANCE,
+    "walking": WALKING, "acceptance": ACCEPTANCE, "streets": STREETS,
 }
 #: Tables an instance must give; the others are optional.
 REQUIRED = ("demand", "sites", "sizes")

@@ -82,7 +82,7 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
     assignment = pd.DataFrame({
         "demand_id": d.demand_ids[i[used]], "site_id": d.site_ids[j[used]], "share": share[used],
         "users": users_assigned[used], "walk_m": d.walk_m[used], "walk_min": minutes[used],
-        "acceptance": d.acceptance[used], "cars_given_up": given_up[used],
+        "walk_basis": d.walk_basis[used], "acceptance": d.acceptance[used], "cars_given_up": given_up[used],
     })
     served_share = np.bincount(i, share, minlength=d.n_demand)
     demand = pd.DataFrame({"id": d.demand_ids, "users": d.users, "cars": d.cars, "served": served_share,
@@ -111,6 +111,8 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
         "mean_walk_min": stats["mean_distance"],
         "p95_walk_min": stats["p95_distance"],
         "max_walk_min": stats["max_distance"],
+        "walks_on_streets": (float(users_assigned[used][d.walk_basis[used] == "streets"].sum() / served_users)
+                             if served_users > 0 else 0.0),
         "charging_load_mw": float(hubs["charging_load_mw"].sum()),
     }
     if len(grid):
@@ -125,7 +127,8 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
         ("hubs", f"{n_open} ({sizes_text or 'none'})"),
         ("space won back", f"{terms['space_won']:,.0f} m² ({summary['cars_given_up']:,.0f} cars given up)"),
         ("space taken by hubs", f"{terms['space_taken']:,.0f} m² (net {summary['net_space_m2']:+,.0f} m²)"),
-        ("walking time", f"mean {_minutes(stats['mean_distance'])}, 95th percentile {_minutes(stats['p95_distance'])}"),
+        ("walking time", f"mean {_minutes(stats['mean_distance'])}, 95th percentile {_minutes(stats['p95_distance'])}"
+                         + _walk_basis_note(d, used, users_assigned)),
         ("users served", f"{summary['share_served']:.1%} of {total_users:,.0f}"),
         ("cost", f"{terms['cost']:,.0f}" + (f" of budget {budget:,.0f}" if budget is not None else "")),
         ("charging load", f"{summary['charging_load_mw']:.2f} MW"),
@@ -207,6 +210,17 @@ def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
         changes.append(Change(d.vital.assets["id"].iloc[a], "load", float(added[g]),
                               cause=f"charging of hub{'s' if len(feeding) > 1 else ''} {names}"))
     return Scenario("hub plan: charging load", changes, effects=effects)
+
+
+def _walk_basis_note(d: HubData, used: np.ndarray, users: np.ndarray) -> str:
+    """How the walks were measured, when some were on the streets."""
+    on = d.walk_basis[used] == "streets"
+    if not on.any():
+        return ""
+    share = users[used][on].sum() / max(users[used].sum(), 1e-9)
+    if on.all():
+        return " (every walk measured on the streets)"
+    return f" ({share:.0%} of users' walks measured on the streets, the rest straight line x detour factor)"
 
 
 def _minutes(value: float) -> str:

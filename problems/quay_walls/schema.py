@@ -8,6 +8,7 @@ from optimise.network import CO2_G_PER_VKM, NOX_G_PER_VKM
 from optimise.parameters import Parameter
 from optimise.problem import ObjectiveTerm
 from optimise.schema import Column, TableSchema
+from optimise.streets import STREETS
 
 WORKS = TableSchema(
     "works",
@@ -27,8 +28,10 @@ WORKS = TableSchema(
                blank=1.0),
         Column("risk", "number", "risk cost per period the renewal waits", unit="cost units/period", required=False,
                default=0.0, minimum=0, blank=0.0),
-        Column("link", "text", "street link (in the assets layer) the works close partly", required=False,
-               default=None),
+        Column("basis", "text", "where the work comes from: real data (which) or generated (by which rule)",
+               required=False, default=""),
+        Column("link", "text", "street link (in the assets layer) the works close partly (without a closures "
+               "table)", required=False, default=None),
         Column("closure_share", "number", "share of the link's traffic that must detour", required=False,
                default=0.5, minimum=0, maximum=1, blank=0.5),
     ),
@@ -128,34 +131,6 @@ NODES = TableSchema(
         Column("people", "number", "inhabitants living at the node", unit="people", minimum=0),
     ),
     description="Optional: inhabitants per street node, to weigh air quality (default: 1,000 each).",
-)
-
-
-STREETS = TableSchema(
-    "streets",
-    (
-        Column("id", "id", "street edge id", unique=True),
-        Column("u", "text", "node at one end"),
-        Column("v", "text", "node at the other end"),
-        Column("length_m", "number", "length", unit="m", minimum=0),
-        Column("car", "bool", "open to motor traffic", required=False, default=True),
-        Column("bike", "bool", "open to cycling", required=False, default=True),
-        Column("walk", "bool", "open to walking", required=False, default=True),
-        Column("cars_per_hour", "number", "motor vehicles (peak-hour equivalents)", unit="vehicles/h",
-               required=False, default=0.0, minimum=0, blank=0.0),
-        Column("bikes_per_hour", "number", "cyclists (peak-hour equivalents)", unit="cyclists/h", required=False,
-               default=0.0, minimum=0, blank=0.0),
-        Column("walkers_per_hour", "number", "pedestrians (peak-hour equivalents)", unit="pedestrians/h",
-               required=False, default=0.0, minimum=0, blank=0.0),
-        Column("exposure", "number", "inhabitants per km along the edge (weighs NOx)", unit="people/km",
-               required=False, default=0.0, minimum=0, blank=0.0),
-        Column("name", "text", "street name", required=False, default=""),
-        Column("source", "text", "where the edge comes from (e.g. OpenStreetMap, generated)", required=False,
-               default=""),
-    ),
-    description="Optional: the street network per mode. With a closures table, detours run on it for cars, "
-                "bicycles and pedestrians; without one, on the street links of the assets layer (cars only).",
-    geometry="optional",
 )
 
 

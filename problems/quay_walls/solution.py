@@ -130,7 +130,7 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     n_bundled = sum(1 for m_, _ in modes if m_ == "bundled")
     summary: dict[str, Any] = {
         "objectives": terms,
-        "works_scheduled": int(scheduled.sum()), "works_due": int(d.due.sum()),
+        "periods": len(d.periods), "works_scheduled": int(scheduled.sum()), "works_due": int(d.due.sum()),
         "bridges_scheduled": int((scheduled & (kind == "bridge")).sum()),
         "km_renewed": float(works["length_m"].to_numpy(float)[scheduled].sum() / 1000.0),
         "past_safe_life": int(past.sum()),

@@ -160,15 +160,15 @@ def _interactions(closures: Closures, single: np.ndarray, cut: np.ndarray, paths
     """Δ of every pair of works whose windows overlap and that touch each other's closures:
     they close the same edges (a saving: the edge closes once) or one closes edges on the
     other's detours (a cost: the detours grow). Δ = joint closure − the two alone. A pair
-    whose joint closure cuts motor traffic that neither cuts alone, while both close half or
-    more of some edge's motor traffic, is a conflict instead."""
+    whose joint closure cuts motor traffic that neither cuts alone, while both close more than
+    half of some edge's motor traffic, is a conflict instead."""
     n = len(closures.edges)
     closing: dict[int, list[int]] = {}
     for a in range(n):
         for e in closures.edges[a]:
             closing.setdefault(int(e), []).append(a)
     windows = [set(range(s.min(), s.max() + d)) if len(s) else set() for s, d in zip(starts, duration)]
-    hard_car = np.array([bool((s[:, 0] >= 0.5).any()) if len(s) else False for s in closures.shares])
+    hard_car = np.array([bool((s[:, 0] > 0.5).any()) if len(s) else False for s in closures.shares])
     pairs: set[tuple[int, int]] = set()
     for a in range(n):
         for e in set(int(x) for x in closures.edges[a]) | paths[a]:

@@ -378,3 +378,28 @@ def test_the_hub_plan_s_own_effects_are_indicators() -> None:
     ind = impact.indicators().set_index(["system", "indicator"])
     assert ind.loc[("mobility", "space_won_back"), "value"] == pytest.approx(result.solution.summary["space_won_m2"])
     assert ind.loc[("mobility", "walk_to_hub_mean"), "unit"] == "min"
+
+
+def test_walks_run_on_the_streets_where_they_cover_both_ends() -> None:
+    from shapely import LineString
+
+    # one street along y = 0 from x = 0 to 400 and a street up at x = 400; a point far from both
+    streets = gpd.GeoDataFrame({
+        "id": ["A", "B"], "u": ["n0", "n1"], "v": ["n1", "n2"], "length_m": [400.0, 400.0],
+        "source": "OpenStreetMap"}, geometry=[LineString([(0, 0), (400, 0)]), LineString([(400, 0), (400, 400)])],
+        crs=RD)
+    demand = gpd.GeoDataFrame({"id": ["near", "far"], "residents": [100.0, 100.0]},
+                              geometry=gpd.points_from_xy([100.0, 900.0], [-20.0, 900.0]), crs=RD)
+    sites = gpd.GeoDataFrame({"id": ["up", "far-site"]}, geometry=gpd.points_from_xy([410.0, 1000.0], [200.0, 900.0]),
+                             crs=RD)
+    sizes = pd.DataFrame({"id": ["small"], "footprint_m2": [100.0], "vehicles": [10.0], "charging_points": [2.0],
+                          "cost": [1.0]})
+    problem = HubSiting.from_geodataframe(demand, sites, sizes, streets=streets, max_walk_m=600.0, street_snap_m=50.0)
+    d = problem.data
+    walks = {(d.demand_ids[i], d.site_ids[j]): (m, b) for (i, j), m, b in zip(d.pairs, d.walk_m, d.walk_basis)}
+    # 20 m to the street, 300 m along it, 200 m up the other, 10 m across: on the streets
+    assert walks[("near", "up")] == (pytest.approx(530.0), "streets")
+    # 100 m apart, 150 m from any street: straight line x 1.3
+    assert walks[("far", "far-site")] == (pytest.approx(130.0), "straight line x detour factor")
+    result = problem.solve()
+    assert set(result.tables["assignment"]["walk_basis"]) <= {"streets", "straight line x detour factor"}
