@@ -324,12 +324,10 @@ class StreetNetwork:
         nodes.reverse()
         return [self._cost(mode, a, b, gone, slower)[0] for a, b in zip(nodes[:-1], nodes[1:])]
 
-    def distances(self, mode: str, sources: np.ndarray, targets: np.ndarray, limit: float = np.inf) -> np.ndarray:
-        """Shortest distances (m) from each source node to each target node (positions in
-        ``nodes``) on the mode's network; inf beyond ``limit`` or without a path."""
-        dist = dijkstra(self._matrix[mode], directed=True, indices=np.asarray(sources, int), limit=limit)
-        return dist[:, np.asarray(targets, int)]
-
+    def distances(self, mode: str, sources: np.ndarray, limit: float = np.inf) -> np.ndarray:
+        """Shortest distances (m) from each source node (positions in ``nodes``) to every node
+        on the mode's network; inf beyond ``limit`` or without a path."""
+        return dijkstra(self._matrix[mode], directed=True, indices=np.asarray(sources, int), limit=limit)
 
 def walking_metres(streets: pd.DataFrame, a_xy: np.ndarray, b_xy: np.ndarray, pi: np.ndarray, pj: np.ndarray,
                    snap_m: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -372,7 +370,7 @@ def walking_metres(streets: pd.DataFrame, a_xy: np.ndarray, b_xy: np.ndarray, pi
     best = np.where(ea == eb, np.abs(at_a[pi[take]] - at_b[pj[take]]), np.inf)
     for start in range(0, len(sources), 200):  # bounded searches from the sites' nodes, in blocks
         chunk = sources[start:start + 200]
-        dist = dijkstra(network._matrix["walk"], directed=True, indices=chunk, limit=limit_m)
+        dist = network.distances("walk", chunk, limit_m)
         for node_b, off_b in b_ends:
             mine = np.isin(node_b, chunk)
             r = row.reindex(node_b[mine]).to_numpy() - start

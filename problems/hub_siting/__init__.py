@@ -14,8 +14,9 @@ Parameters
     U_i = residents_i + job_weight · jobs_i   potential hub users at point i
     C_i   private cars at i (``cars``, or residents_i · cars_per_resident)
     d_ij  walking distance, metres: the ``walking`` table; else over the ``streets`` open to
-          walking where both ends lie within street_snap_m of a street node (the walks to and
-          from the nodes plus the shortest path); else straight line · detour_factor
+          walking where both ends lie within street_snap_m of a street (to its nearest street
+          at the foot of the perpendicular, along it to a node, the shortest path on, never
+          less than the straight line); else straight line · detour_factor
     t_ij = d_ij / walk_speed                 walking time, minutes
     T     unserved_minutes: the time charged for a user without a hub in reach
     g(d)  acceptance curve: share of car owners who give up their car when their hub is d

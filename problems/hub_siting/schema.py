@@ -104,7 +104,7 @@ PARAMETERS = {
         Parameter("detour_factor", "number", "walking route over straight line (without a walking table)",
                   default=1.3, minimum=1.0),
         Parameter("street_snap_m", "number", "with a streets table: the farthest a demand point or site may lie "
-                  "from a street node for its walks to be measured on the streets (else straight line x "
+                  "from a street for its walks to be measured on the streets (else straight line x "
                   "detour_factor)", default=150.0, minimum=0, unit="m"),
         Parameter("walk_speed_m_per_min", "number", "walking speed", default=75.0, positive=True, unit="m/min"),
         Parameter("unserved_minutes", "number", "time charged in the walk objective for a user without a hub",
