@@ -14,7 +14,7 @@ UV_VERSION := 0.13.9
 # Key packages whose versions are printed after an install (the note of a run names them).
 KEY_PACKAGES := pyomo highspy pandas geopandas numpy scipy dask distributed shapely pyogrio
 
-.PHONY: demo test bench install lock test-latest versions clean
+.PHONY: demo test bench install lock test-latest versions clean chromium notebooks
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,22 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/optimise solve instances/zuidas-hubs --out out/demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+# The browser tests drive Debian's chromium (through Playwright): installed from Debian's
+# packages when missing (as root, or with sudo). OPTIMISE_CHROMIUM may name another binary.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@[ -n "$$OPTIMISE_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# Jupyter for the notebooks, in .venv: JupyterLab is not part of the lock (the tests execute
+# the notebooks with nbclient), so this installs the newest release pyproject.toml allows.
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/orlib.py
@@ -51,7 +65,7 @@ lock:
 # The canary: a fresh environment with the newest releases that pyproject.toml allows (not the
 # lock), then the whole suite. Green here and red there means a release broke nothing; red
 # here means the next `make lock` would break a fresh install: fix it before users meet it.
-test-latest:
+test-latest: chromium
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip

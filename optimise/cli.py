@@ -326,8 +326,11 @@ def check(
     found = check_given_plan(case, plan, options, say=lambda line: console.err.print(console.text(line)))
     summary = found.summary()
     if out is not None:
+        from optimise.webreport import plan_page
+
         write_result(found.result, out, summary, impact=found.impact,
-                     figures=case.problem.figures(found.result, found.impact))
+                     figures=case.problem.figures(found.result, found.impact),
+                     page=plan_page(case.problem, found.result, summary, found.impact))
         console.err.print(console.text(f"wrote {out}/"))
     if json_out:
         sys.stdout.write(to_json(summary, indent=None) + "\n")
@@ -417,7 +420,7 @@ def _run_with_progress(jobs: list[Any], out: Path, variants: list[Any], schedule
 def compare(
     folder: Annotated[Path, typer.Argument(help="A batch folder (from optimise batch).")],
 ) -> None:
-    """Print and plot the variants of a batch side by side (writes compare.png)."""
+    """Print and plot the variants of a batch side by side (writes compare.png and report.html)."""
     import pandas as pd
 
     from optimise.outputs import write_figure_into
@@ -436,7 +439,11 @@ def compare(
     key_figures = key_figures_of(table)
     console.print_compare(table, key_figures)
     write_figure_into(folder, "compare", compare_plot(table, key_figures))
-    console.out.print(console.text(f"wrote {folder}/compare.png"))
+    from optimise.files import write_text_atomic
+    from optimise.webreport import compare_page, render
+
+    write_text_atomic(folder / "report.html", render(compare_page(table, key_figures, folder)))
+    console.out.print(console.text(f"wrote {folder}/compare.png and {folder}/report.html"))
 
 
 @app.command("problems")

@@ -13,10 +13,12 @@ from optimise.problem import Result
 
 
 def write_result(result: Result, out: Path, summary: dict[str, Any] | None = None, impact: Any = None,
-                 figures: dict[str, Any] | None = None, extra_tables: dict[str, Any] | None = None) -> list[Path]:
-    """Write ``result`` to folder ``out`` (with its figures as PNG and any extra tables, e.g.
-    alternatives); ``summary`` is what summary.json says (default: the result's own figures).
-    Return the files written (final paths)."""
+                 figures: dict[str, Any] | None = None, extra_tables: dict[str, Any] | None = None,
+                 page: Any = None) -> list[Path]:
+    """Write ``result`` to folder ``out`` (with its figures as PNG, any extra tables, e.g.
+    alternatives, and ``page``, an ``optimise.webreport.ReportPage``, as report.html);
+    ``summary`` is what summary.json says (default: the result's own figures). Return the
+    files written (final paths)."""
     summary = dict(summary if summary is not None else result.to_dict())
     written: list[str] = []
     with atomic_folder(out) as tmp:
@@ -43,6 +45,10 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
         if text:
             (tmp / "explanation.md").write_text(text, encoding="utf-8")
             written.append("explanation.md")
+        if page is not None:
+            from optimise.webreport import write_report
+
+            written.append(write_report(tmp, page))
         summary["files"] = sorted(written + [MARKER])
         # summary.json last: its presence marks a complete result folder.
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
@@ -97,10 +103,13 @@ def write_front(out: Path, front: Any, problem: Any, summary: dict[str, Any]) ->
     """A Pareto front's folder: pareto.csv, pareto.png and summary.json, atomically."""
     from optimise.plots import pareto_plot
 
+    from optimise.webreport import front_page, write_report
+
     summary = dict(summary)
     with atomic_folder(out) as tmp:
         front.table.to_csv(tmp / "pareto.csv", index=False)
         files = ["pareto.csv"] + save_figures(tmp, {"pareto": pareto_plot(front, problem.objectives)})
+        files.append(write_report(tmp, front_page(front, problem, summary)))
         summary["files"] = sorted(files + [MARKER])
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
 

@@ -346,6 +346,23 @@ class Problem(ABC):
         """Matplotlib figures of a solved plan, by file stem (e.g. {"map": fig})."""
         return {}
 
+    def map_layers(self, result: "Result") -> list[Any]:
+        """The plan's layers on report.html's web map (``optimise.webreport.MapLayer``). By
+        default every layer of the result, each its own group; a layer named
+        ``period_<label>`` belongs to that period. Problems override this to colour and
+        label their layers."""
+        from optimise.webreport import MapLayer
+
+        out = []
+        for name, frame in result.layers.items():
+            period = name.removeprefix("period_") if name.startswith("period_") else None
+            out.append(MapLayer(name, frame, "plan in the period" if period else name, period))
+        return out
+
+    def charts(self, result: "Result") -> dict[str, Any]:
+        """Interactive (plotly) charts of a solved plan for report.html, by title."""
+        return {}
+
     @abstractmethod
     def extract(self, model: pyo.ConcreteModel, outcome: SolverOutcome) -> Solution:
         """Turn the solved model into tables, layers and figures."""

@@ -16,8 +16,11 @@ from optimise.plots import FLAG_COLOURS
 
 def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:
     """The impact folder: tables, a flag map (PNG) and a Markdown report, atomically."""
+    from optimise.webreport import impact_page, write_report
+
     with atomic_folder(out) as tmp:
         files = write_impact_files(tmp, impact, summary, resilience_table)
+        files.append(write_report(tmp, impact_page(impact, summary)))
         (tmp / MARKER).write_text(to_json({**summary, "files": sorted(files + [MARKER])}) + "\n", encoding="utf-8")
 
 

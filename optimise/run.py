@@ -131,8 +131,12 @@ class Run:
 
         if self.has_solution:
             extra = {"alternatives": self.alternatives} if self.alternatives is not None else {}
-            return write_result(self.result, out, self.summary(), impact=self.impact, figures=self.figures(),
-                                extra_tables=extra)
+            from optimise.webreport import plan_page
+
+            summary = self.summary()
+            page = plan_page(self.problem, self.result, summary, self.impact)
+            return write_result(self.result, out, summary, impact=self.impact, figures=self.figures(),
+                                extra_tables=extra, page=page)
         return write_no_plan(out, self.summary())
 
 

@@ -298,3 +298,8 @@ class HubSiting(Problem):
         from .plots import hub_map
 
         return {"map": hub_map(self.data, result, impact)}
+
+    def map_layers(self, result: Any) -> list[Any]:
+        from .plots import web_layers
+
+        return web_layers(self.data, result)

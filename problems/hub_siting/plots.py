@@ -78,3 +78,47 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
     ax.set_aspect("equal")
     ax.set_axis_off()
     return fig
+
+
+#: Hubs by size class: shades of purple, apart from the demand (blue, grey) and the flags.
+SIZE_COLOURS = ("#bcbddc", "#807dba", "#54278f", "#3f007d")
+
+
+def web_layers(data: Any, result: Any) -> list[Any]:
+    """The plan on report.html's map: hubs by size class, candidate sites left closed (off at
+    first), demand points served or not, the walks (off at first), claimed areas."""
+    from optimise.webreport import MapLayer
+
+    layers = result.layers
+    out = []
+    if data.conflicts is not None and len(data.conflicts):
+        out.append(MapLayer("claimed areas", data.conflicts, "claimed areas", colour="#7f7f7f", weight=1,
+                            legend={"claimed area": "#7f7f7f"}))
+    if "assignment" in layers:
+        out.append(MapLayer("walks", layers["assignment"], "walks to the hubs", colour="#bbbbbb", weight=1,
+                            popup=(("demand_id", "from"), ("site_id", "hub"), ("users", "users"),
+                                   ("walk_min", "walk (min)"), ("walk_basis", "measured on")), shown=False))
+    if "demand" in layers:
+        demand = layers["demand"].copy()
+        demand["_colour"] = np.where(demand["served"].astype(float) > 0.5, "#1f77b4", "#999999")
+        out.append(MapLayer("demand", demand, "demand points", colour="_colour", radius=3,
+                            popup=(("id", "id"), ("users", "users"), ("cars", "cars"), ("hub", "hub"),
+                                   ("walk_m", "walk (m)")),
+                            legend={"demand served": "#1f77b4", "demand without hub": "#999999"}))
+    if "hubs" in layers:
+        hubs = layers["hubs"].copy()
+        sizes = list(data.sizes["id"].astype(str))
+        colour = {s: SIZE_COLOURS[k % len(SIZE_COLOURS)] for k, s in enumerate(sizes)}
+        hubs["_colour"] = hubs["size"].astype(str).map(colour).fillna("#555555")
+        popup = tuple((c, c.replace("_", " ")) for c in ("id", "name", "size", "footprint_m2", "vehicle_places",
+                                                          "charging_points", "users", "utilisation", "space_won_m2",
+                                                          "cars_given_up", "cost", "charging_load_mw", "asset")
+                      if c in hubs.columns)
+        is_open = hubs["open"].astype(bool)
+        out.append(MapLayer("candidate sites", hubs[~is_open], "candidate sites not chosen", colour="#555555",
+                            popup=(("id", "id"), ("name", "name")), radius=3, shown=False))
+        for k, size in enumerate(sizes):  # bigger classes, bigger dots
+            here = hubs[is_open & (hubs["size"].astype(str) == size)]
+            out.append(MapLayer(f"hubs {size}", here, "hubs", colour="_colour", popup=popup, radius=6 + 3 * k,
+                                legend={f"hub: {s}": colour[s] for s in sizes}))
+    return out

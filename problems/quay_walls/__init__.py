@@ -243,3 +243,13 @@ class QuayWalls(Problem):
         from .plots import gantt, period_maps
 
         return {"gantt": gantt(self.data, result), **period_maps(self.data, result, impact)}
+
+    def map_layers(self, result: Any) -> list[Any]:
+        from .plots import web_layers
+
+        return web_layers(result)
+
+    def charts(self, result: Any) -> dict[str, Any]:
+        from .plots import gantt_chart
+
+        return {"Schedule (Gantt)": gantt_chart(result)}

@@ -8,7 +8,8 @@ import numpy as np
 
 from optimise.plots import FLAG_COLOURS, pyplot
 
-KIND_COLOURS = {"bridge": "#d62728", "quay": "#1f77b4"}
+#: Works by kind: purple and brown, apart from the flag colours (red, orange, blue, green).
+KIND_COLOURS = {"bridge": "#6a3d9a", "quay": "#8c510a"}
 
 
 def gantt(data: Any, result: Any, ax: Any = None) -> Any:
@@ -97,3 +98,68 @@ def _na(value: Any) -> bool:
         return bool(np.isnan(value))
     except TypeError:
         return False
+
+
+WORK_POPUP = (("id", "id"), ("name", "name"), ("kind", "kind"), ("district", "district"), ("start", "start"),
+              ("end", "end"), ("latest", "latest start (safe life)"), ("cost", "cost (€)"), ("length_m", "length (m)"),
+              ("vehicle_hours_per_period", "extra vehicle-hours a year"),
+              ("bicycle_hours_per_period", "extra bicycle-hours a year"),
+              ("pedestrian_hours_per_period", "extra pedestrian-hours a year"), ("cables_bundled", "cables moved with it"))
+
+
+def web_layers(result: Any) -> list[Any]:
+    """The schedule on report.html's map: per period the works under way, bridges and quays
+    in their colours; every work of the horizon as one layer, off at first."""
+    from optimise.webreport import MapLayer
+
+    layers = result.layers
+    if "schedule" not in layers:
+        return []
+    legend = {f"{kind} in works": colour for kind, colour in KIND_COLOURS.items()}
+    out = []
+    for name, frame in layers.items():
+        if not name.startswith("period_"):
+            continue
+        frame = frame.copy()
+        frame["_colour"] = frame["kind"].map(KIND_COLOURS).fillna("#7f7f7f")
+        out.append(MapLayer(f"works {name[7:]}", frame, "works under way", name[7:], "_colour", WORK_POPUP,
+                            radius=6, weight=5, legend=legend))
+    everything = layers["schedule"].copy()
+    everything["_colour"] = np.where(everything["start"].notna(), "#555555", "#cccccc")
+    out.append(MapLayer("all works", everything, "all works of the horizon", None, "_colour", WORK_POPUP, radius=3,
+                        weight=2, shown=False, legend={"scheduled (any year)": "#555555", "not scheduled": "#cccccc"}))
+    return out
+
+
+def gantt_chart(result: Any) -> Any:
+    """The schedule as an interactive Gantt chart: a bar per work from its start to its end
+    year, by kind, hovering shows the name, cost and latest start; below, budget used per year."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    sched = result.tables["schedule"]
+    periods = result.tables["periods"]
+    done = sched[sched["start"].notna()].sort_values(["start", "kind", "id"]).reset_index(drop=True)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04)
+    for kind, colour in KIND_COLOURS.items():
+        part = done[done["kind"] == kind]
+        if not len(part):
+            continue
+        label = part["id"].astype(str) + " " + part["name"].fillna("").astype(str)
+        latest = part["latest"].map(lambda v: "not due" if _na(v) else f"{int(v)}")
+        fig.add_trace(go.Bar(
+            y=label, x=part["end"] - part["start"] + 1, base=part["start"] - 0.5, orientation="h", name=kind,
+            marker_color=colour, customdata=np.column_stack([part["start"], part["end"], latest, part["cost"] / 1e6]),
+            hovertemplate="%{y}<br>%{customdata[0]}–%{customdata[1]}, latest start %{customdata[2]}"
+                          "<br>€ %{customdata[3]:.1f} million<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(x=periods["period"], y=periods["budget_used"] / 1e6, name="budget used (€ million)",
+                         marker_color="#7f7f7f"), row=2, col=1)
+    fig.add_trace(go.Scatter(x=periods["period"], y=periods["budget"] / 1e6, name="budget (€ million)",
+                             mode="lines", line={"shape": "hvh", "color": "black"}), row=2, col=1)
+    fig.update_yaxes(autorange="reversed", showticklabels=len(done) <= 60, row=1, col=1,
+                     title_text=f"{len(done):,} works, by start")
+    fig.update_yaxes(title_text="€ million", row=2, col=1)
+    fig.update_xaxes(dtick=1, row=2, col=1)
+    fig.update_layout(barmode="overlay", height=max(520, min(1400, 12 * len(done) + 200)), bargap=0.1,
+                      legend={"orientation": "h", "y": 1.04}, margin={"l": 60, "r": 20, "t": 40, "b": 40})
+    return fig
