@@ -446,6 +446,27 @@ def compare(
     console.out.print(console.text(f"wrote {folder}/compare.png and {folder}/report.html"))
 
 
+@app.command("app")
+@_guarded
+def web_app(
+    path: Annotated[Path, typer.Argument(help="Instance folder or instance.toml.")],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (this machine only unless told otherwise).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8050,
+) -> None:
+    """What-ifs on the map in a local web app: forbid or fix sites, change parameters, solve
+    again (with progress and a stop button), compare with the plan before, download the
+    what-if as a variants file and the report."""
+    from optimise.app import WhatIf, build_app
+
+    whatif = WhatIf(path)  # checks the instance before a server starts
+    whatif.start_solve()
+    console.err.print(console.text(f"optimise app: http://{host}:{port}/ (Ctrl+C to stop)"))
+    try:
+        build_app(whatif).run(host=host, port=port, debug=False)
+    finally:
+        whatif.close()
+
+
 @app.command("problems")
 @_guarded
 def list_problems() -> None:

@@ -69,7 +69,8 @@ def compare_plot(table: Any, key_figures: tuple[tuple[str, str], ...] = ()) -> A
         colours = [FLAG_COLOURS["red"] if r > 0 else FLAG_COLOURS["orange"] if o > 0 else FLAG_COLOURS["green"]
                    for r, o in zip(solved["red_flags"].fillna(0), solved["orange_flags"].fillna(0))]
     top = axes[0][0]
-    lead = next(((key, label) for key, label in key_figures if key in solved.columns), ("objective", "objective"))
+    lead = next(((key, label) for key, label in key_figures if key in solved.columns),
+                ("objective", "objective (the problem's weighted sum, no unit)"))
     top.bar(names, solved[lead[0]], color=colours)
     top.set_ylabel(lead[1])
     top.set_title(f"{len(solved)} of {len(table)} variants with a plan")
@@ -78,7 +79,10 @@ def compare_plot(table: Any, key_figures: tuple[tuple[str, str], ...] = ()) -> A
         bottom.bar(names, solved["red_flags"], color=FLAG_COLOURS["red"], label="red flags")
         bottom.bar(names, solved["orange_flags"], bottom=solved["red_flags"], color=FLAG_COLOURS["orange"],
                    label="orange flags")
-        bottom.set_ylabel("cascade flags")
+        bottom.set_ylabel("cascade flags (count)")
+        from matplotlib.ticker import MaxNLocator
+
+        bottom.yaxis.set_major_locator(MaxNLocator(integer=True))  # flags are counted, never 2.5
         bottom.legend(fontsize=8)
     for ax in axes[:, 0]:
         ax.tick_params(axis="x", labelrotation=75, labelsize=7)

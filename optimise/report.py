@@ -33,58 +33,119 @@ def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], re
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
     files = [f"{name}.csv" for name in tables]
-    if flag_map(impact, folder / "flags.png"):
-        files.append("flags.png")
-    (folder / "report.md").write_text(report_markdown(impact, summary, "flags.png" in files), encoding="utf-8")
+    maps = flag_maps(impact, folder)
+    files += maps
+    (folder / "report.md").write_text(report_markdown(impact, summary, maps), encoding="utf-8")
     return files + ["report.md"]
 
 
 
-def flag_map(impact: Impact, path: Path) -> bool:
-    """A static map of asset flags in the worst period; False when assets have no geometry."""
+#: Per-period flag maps are drawn up to this many periods; beyond, the overview and
+#: report.html (a period list on its map) carry them.
+MAX_PERIOD_MAPS = 6
+
+
+def flag_maps(impact: Impact, folder: Path) -> list[str]:
+    """Static flag maps: ``flags.png``, the worst flag of each asset over the periods, and
+    ``flags_<period>.png`` per period (up to MAX_PERIOD_MAPS periods); each a panel per system
+    with knock-on flags. [] when the assets have no geometry."""
     geometry = getattr(impact.vs, "geometry", None)
     if geometry is None:
-        return False
-    import geopandas as gpd
+        return []
+    flags = impact.asset_flags()
+    periods = sorted(flags["period"].unique().tolist()) if len(flags) else []
+    worst = flags.assign(rank=flags["flag"].map(_rank)).sort_values(["rank", "people_lost"], ascending=False) \
+        .drop_duplicates("asset") if len(flags) else flags
+    several = len(periods) > 1
+    title = f"{impact.scenario.name}: " + ("worst flag of each asset over " + f"{periods[0]}–{periods[-1]}"
+                                           if several else f"{periods[0] if periods else ''}")
+    files = [_flag_figure(impact, worst, folder / "flags.png", title)]
+    if several and len(periods) <= MAX_PERIOD_MAPS:
+        for period in periods:
+            files.append(_flag_figure(impact, flags[flags["period"] == period], folder / f"flags_{period}.png",
+                                      f"{impact.scenario.name}: {period}"))
+    return files
 
+
+def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str) -> str:
+    """One figure: a panel per system with knock-on flags (orange, red; circles, labelled by
+    name, the worst first), the plan's own works and the scenario's changes as blue squares in
+    every panel, all assets faint underneath; scale bar, north arrow, legend."""
+    from matplotlib.lines import Line2D
+
+    from optimise.mapping import background, finish_map, label
     from optimise.plots import pyplot
 
     plt = pyplot()
-    worst = impact.worst_flags()
-    colour = [worst.get(a, "green") for a in impact.vs.assets["id"]]
-    layer = gpd.GeoDataFrame({"flag": colour}, geometry=geometry.reset_index(drop=True))
-    fig, ax = plt.subplots(figsize=(8, 8))
-    centres = layer.geometry.representative_point()
     vs = impact.vs
-    if 0 < len(vs.src) <= 5000:
-        # dependencies as thin lines from supplier to dependent
-        for s_, t_ in zip(vs.src, vs.dst):
-            ax.plot([centres.x.iloc[s_], centres.x.iloc[t_]], [centres.y.iloc[s_], centres.y.iloc[t_]],
-                    color="#999999", linewidth=0.4, zorder=0)
-    from matplotlib.lines import Line2D
-
-    handles = []
-    for flag in ("green", "planned", "opportunity", "orange", "red"):
-        part = layer[layer["flag"] == flag]
-        if len(part):
-            quiet = flag == "green"
-            part.plot(ax=ax, color="#8fc98f" if quiet else FLAG_COLOURS[flag], markersize=4 if quiet else 30,
-                      linewidth=0.5 if quiet else 2.0, alpha=0.6 if quiet else 1.0, zorder=_rank(flag) + 1)
-            handles.append(Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS[flag], label=f"{flag} ({len(part)})"))
-    flagged = [k for k, c in enumerate(colour) if c != "green"]
-    if len(flagged) <= 40:
-        for k in flagged:
-            ax.annotate(vs.label(k), (centres.x.iloc[k], centres.y.iloc[k]), fontsize=7,
-                        xytext=(4, 4), textcoords="offset points")
-    ax.set_title(f"Cascade flags: {impact.scenario.name}")
-    ax.set_axis_off()
-    ax.legend(handles=handles, loc="lower right")
+    geometry = vs.geometry.reset_index(drop=True)
+    where = {a: k for k, a in enumerate(vs.assets["id"])}
+    changed = {c.asset for c in impact.scenario.changes if c.planned or c.kind == "outage"}
+    own = flags[flags["asset"].isin(changed) | flags["flag"].isin(["planned", "opportunity"])]
+    knock = flags[flags["flag"].isin(["orange", "red"]) & ~flags["asset"].isin(changed)]
+    systems = sorted(knock["system"].unique()) or ["all systems"]
+    cols = min(3, len(systems))
+    rows = -(-len(systems) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, 5.6 * rows), squeeze=False)
+    centres = geometry.representative_point()
+    x0, y0, x1, y1 = _view(centres, [where[a] for a in pd.concat([own["asset"], knock["asset"]]) if a in where],
+                           geometry.total_bounds)
+    for ax, system in zip(axes.flat, systems):
+        background(ax, [(geometry[geometry.geom_type.str.contains("Line")], {"color": "#d9d9d9", "linewidth": 0.5}),
+                        (geometry[geometry.geom_type == "Point"], {"color": "#d9d9d9", "markersize": 2})])
+        ax.set_xlim(x0, x1)  # before the labels: they are placed inside the view
+        ax.set_ylim(y0, y1)
+        works = list(dict.fromkeys(where[a] for a in own["asset"] if a in where))
+        if works:
+            ax.scatter(centres.x.iloc[works], centres.y.iloc[works], marker="s", s=22, color=FLAG_COLOURS["planned"],
+                       edgecolor="white", linewidths=0.4, zorder=5)
+        mine = knock[knock["system"] == system].assign(rank=lambda t: t["flag"].map(_rank))
+        mine = mine.sort_values(["rank", "people_lost"], ascending=False)
+        ks = [where[a] for a in mine["asset"] if a in where]
+        if ks:
+            # red drawn last (on top); labels go to the worst first
+            ax.scatter(centres.x.iloc[ks[::-1]], centres.y.iloc[ks[::-1]], s=36,
+                       c=[FLAG_COLOURS[f] for f in mine["flag"][::-1]], edgecolor="black", linewidths=0.5, zorder=6)
+        # names: the knock-ons, worst first, then the works that cause them
+        named = ks + [k for k in works if k not in ks]
+        label(ax, centres.x.iloc[named], centres.y.iloc[named], [vs.label(k) for k in named])
+        counts = mine["flag"].value_counts()
+        ax.set_title(f"{system}: {counts.get('red', 0)} red, {counts.get('orange', 0)} orange", fontsize=10)
+        handles = [Line2D([], [], marker="s", linestyle="", color=FLAG_COLOURS["planned"],
+                          label="the plan's works, the scenario's changes"),
+                   Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS["red"], markeredgecolor="black",
+                          label="red: service lost (knock-on)"),
+                   Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS["orange"], markeredgecolor="black",
+                          label="orange: under strain (knock-on)"),
+                   Line2D([], [], color="#d9d9d9", marker="o", markersize=3, label="other assets")]
+        finish_map(ax, projected=geometry.crs is not None and geometry.crs.is_projected,
+                   legend_handles=handles if ax is axes.flat[0] else None)
+    for ax in list(axes.flat)[len(systems):]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.95 if rows == 1 else 0.97))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return True
+    return path.name
 
+
+#: A flag map shows at least this much (m) around what it flags, so that a planner sees where.
+MIN_VIEW_M = 2000.0
+
+
+def _view(centres: Any, ks: list[int], bounds: Any) -> tuple[float, float, float, float]:
+    """The map's extent: the flagged assets and works, padded by a fifth and at least
+    MIN_VIEW_M across; the whole layer when nothing is flagged."""
+    if not ks:
+        x0, y0, x1, y1 = bounds
+        pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
+        return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    xs, ys = centres.x.iloc[ks].to_numpy(), centres.y.iloc[ks].to_numpy()
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    half = max(xs.max() - xs.min(), ys.max() - ys.min(), MIN_VIEW_M) * 0.6
+    return cx - half, cy - half, cx + half, cy + half
 
 
 def _rank(flag: str) -> float:
@@ -92,13 +153,14 @@ def _rank(flag: str) -> float:
 
 
 
-def report_markdown(impact: Impact, summary: dict[str, Any], has_map: bool) -> str:
+def report_markdown(impact: Impact, summary: dict[str, Any], maps: list[str]) -> str:
     systems = impact.system_flags()
     flags = impact.asset_flags()
     ind = impact.indicators()
     lines = [f"# Impact report: {impact.scenario.name}", ""]
-    if has_map:
-        lines += ["![flags](flags.png)", ""]
+    lines += [f"![flags]({name})" for name in maps] + ([""] if maps else [])
+    if maps and len(maps) == 1 and flags["period"].nunique() > 1:
+        lines += ["Per period: the map in report.html (a period list and a layer per system).", ""]
     lines += ["## Systems", "", "The flag of a system is the worst of its knock-on effects; the plan's own works "
               "(renewals, cables moved) are counted as planned, not as flags.", "",
               "| period | system | flag | red | orange | planned |", "|---|---|---|---|---|---|"]

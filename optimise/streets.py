@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -381,3 +382,15 @@ def walking_metres(streets: pd.DataFrame, a_xy: np.ndarray, b_xy: np.ndarray, pi
     straight = np.hypot(*(a_xy[pi] - b_xy[pj]).T)
     metres = np.where(np.isfinite(metres), np.maximum(metres, straight), np.nan)
     return metres, covered
+
+
+def street_lines(streets: Any) -> Any:
+    """A streets table's lines for a map's background (the streets cyclists or cars use; the
+    footpaths left out as clutter); None without geometry."""
+    import geopandas as gpd
+
+    if not isinstance(streets, gpd.GeoDataFrame) or streets.geometry.name not in streets.columns:
+        return None
+    keep = streets["bike"].astype(bool) | streets["car"].astype(bool) if {"bike", "car"} <= set(streets.columns) \
+        else pd.Series(True, index=streets.index)
+    return streets.geometry[keep.to_numpy()].reset_index(drop=True)

@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 from optimise.errors import InputError
 from optimise.geo import as_points, project
 from optimise.schema import check_references
-from optimise.streets import walking_metres
+from optimise.streets import street_lines, walking_metres
 from optimise.vital import VitalSystems, load_shares
 
 from .schema import DEFAULT_ACCEPTANCE
@@ -48,6 +48,7 @@ class HubData:
     conflicts: gpd.GeoDataFrame | None
     vital: VitalSystems | None
     labels: dict[str, str]
+    streets: Any = None  # the streets table's lines (GeoSeries), for the map's background
 
     @property
     def n_demand(self) -> int:
@@ -132,7 +133,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: 
         pairs=pairs, walk_m=metres, walk_basis=basis, acceptance=np.interp(metres, xs, ys),
         grid_assets=grid_assets, grid_share=grid_share, grid_headroom=np.maximum(headroom, 0.0), grid_over_today=headroom < -1e-9,
         demand_points=d_points.reset_index(drop=True), site_points=s_points.reset_index(drop=True),
-        conflicts=conflicts, vital=vital, labels=labels,
+        conflicts=conflicts, vital=vital, labels=labels, streets=street_lines(tables.get("streets")),
     )
 
 

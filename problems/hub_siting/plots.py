@@ -27,9 +27,14 @@ def hub_flags(data: Any, impact: Any) -> np.ndarray:
 
 
 def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: str | None = None) -> Any:
-    """Demand points (size: users; grey: unserved), walking links, hubs by size class and
-    coloured by the worst cascade flag on their grid assets, conflict areas hatched."""
+    """The plan on a map: streets underneath (when the instance has them), claimed areas
+    hatched and named, demand points (size: users; grey: unserved), walking links, hubs by size
+    class coloured by the worst cascade flag on their grid assets and named; legend, scale bar,
+    north arrow."""
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from optimise.mapping import background, finish_map, label
 
     plt = pyplot()
     if ax is None:
@@ -39,11 +44,27 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
     hubs = result.tables["hubs"]
     demand = result.tables["demand"]
     dp, sp = data.demand_points, data.site_points
+    bounds = np.vstack([dp.total_bounds, sp.total_bounds])
+    (x0, y0), (x1, y1) = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
+    pad = 0.04 * max(x1 - x0, y1 - y0, 100.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    handles = []
+    if data.streets is not None:
+        background(ax, [(data.streets.cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad], {"color": "#e0e0e0", "linewidth": 0.5})])
+        handles.append(Line2D([], [], color="#e0e0e0", lw=2, label="streets (OpenStreetMap)"))
     if data.conflicts is not None and len(data.conflicts):
         data.conflicts.plot(ax=ax, facecolor="none", edgecolor="#7f7f7f", hatch="///", linewidth=0.6, zorder=1)
+        claim = "claim" if "claim" in data.conflicts.columns else "id" if "id" in data.conflicts.columns else None
+        if claim:
+            centre = data.conflicts.geometry.representative_point()
+            for x, y, text in zip(centre.x, centre.y, data.conflicts[claim].astype(str)):
+                ax.text(x, y, text, fontsize=6, color="#555555", ha="center", va="center", style="italic", zorder=2)
+        handles.append(Patch(facecolor="none", edgecolor="#7f7f7f", hatch="///", label="claimed area (no hub)"))
     layers = result.layers
     if "assignment" in layers:
         layers["assignment"].plot(ax=ax, color="#bbbbbb", linewidth=0.3, zorder=2)
+        handles.append(Line2D([], [], color="#bbbbbb", lw=1, label="walk to the hub"))
     users = demand["users"].to_numpy(float)
     scale = 30.0 / max(users.max(), 1.0)
     served = demand["served"].to_numpy(float) > 0.5
@@ -60,23 +81,22 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
     for j in np.flatnonzero(is_open):
         ax.scatter(sp.x.iloc[j], sp.y.iloc[j], s=marker_size[hubs["size"].iloc[j]], marker="s",
                    color=COLOURS[flags[j]], edgecolor="black", linewidths=0.8, zorder=5)
-    if is_open.sum() <= 40:
-        for j in np.flatnonzero(is_open):
-            ax.annotate(f"{hubs['id'].iloc[j]} ({hubs['size'].iloc[j]})", (sp.x.iloc[j], sp.y.iloc[j]), fontsize=7,
-                        xytext=(5, 5), textcoords="offset points", zorder=6)
-    handles = [Line2D([], [], marker="s", linestyle="", color="white", markeredgecolor="black",
-                      markersize=4 + 2 * k, label=f"hub: {s}") for k, s in enumerate(sizes)]
+    # names of the hubs, the most used first
+    order = np.flatnonzero(is_open)[np.argsort(-hubs["users"].to_numpy(float)[is_open], kind="stable")]
+    names = [f"{hubs['id'].iloc[j]} {data.site_names[j]} ({hubs['size'].iloc[j]})".replace("  ", " ") for j in order]
+    label(ax, sp.x.iloc[order], sp.y.iloc[order], names, limit=16, size=6.5)
+    handles += [Line2D([], [], marker="s", linestyle="", color="white", markeredgecolor="black",
+                       markersize=4 + 2 * k, label=f"hub: {s}") for k, s in enumerate(sizes)]
     handles += [Line2D([], [], marker="s", linestyle="", color=COLOURS[f], label=f"grid flag {f}")
                 for f in ("green", "orange", "red") if f in set(flags[is_open])]
-    handles += [Line2D([], [], marker="o", linestyle="", color="#1f77b4", alpha=0.5, label="demand served"),
+    handles += [Line2D([], [], marker="o", linestyle="", color="#1f77b4", alpha=0.5, label="demand served (size: users)"),
                 Line2D([], [], marker="o", linestyle="", color="#999999", label="demand without hub"),
                 Line2D([], [], marker="o", linestyle="", color="white", markeredgecolor="#555555", label="candidate site")]
     s = result.solution.summary
     ax.set_title(title or (f"{s['n_open']} hubs: {s['space_won_m2']:,.0f} m² won back, "
                            f"mean walk {s['mean_walk_min']:.1f} min, {s['share_served']:.0%} served"), fontsize=10)
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
+    projected = sp.crs is None or sp.crs.is_projected
+    finish_map(ax, projected=projected, legend_handles=handles, legend_loc="outside")
     return fig
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from optimise.errors import InfeasibleInput, InputError
 from optimise.schema import check_references
+from optimise.streets import street_lines
 from optimise.vital import VitalSystems
 
 from .traffic import ClosureTraffic, traffic_figures
@@ -39,6 +40,7 @@ class QuayData:
     vital: VitalSystems | None
     geometry: Any
     labels: dict[str, str]
+    streets: Any = None  # the streets table's lines (GeoSeries), for the maps' background
 
     @property
     def n(self) -> int:
@@ -133,7 +135,9 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
                     traffic=traffic, interactions=interactions, all_interactions=all_interactions, conflicts=conflicts, utilities=util,
                     separate_starts=separate_starts, operators=operators, operator_budget=operator_budget,
                     operator_crews=operator_crews,
-                    blackout=blackout, vital=vital, geometry=geometry, labels=labels)
+                    blackout=blackout, vital=vital, geometry=geometry, labels=labels,
+                    streets=street_lines(tables.get("streets")))
+
 
 
 def _check_budget(works: pd.DataFrame, due: np.ndarray, latest: np.ndarray, lab: np.ndarray,

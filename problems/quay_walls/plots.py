@@ -19,30 +19,39 @@ def gantt(data: Any, result: Any, ax: Any = None) -> Any:
     sched = result.tables["schedule"]
     periods = result.tables["periods"]
     done = sched[sched["start"].notna()].sort_values(["start", "kind", "id"]).reset_index(drop=True)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 9), height_ratios=[4, 1.3], sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, max(9.0, 0.11 * len(done) + 3) if len(done) <= 90 else 9.0),
+                                      height_ratios=[4, 1.3], sharex=True)
     starts = done["start"].astype(int).to_numpy()
     ends = done["end"].astype(int).to_numpy()
     colours = [KIND_COLOURS.get(k, "#7f7f7f") for k in done["kind"]]
-    top.barh(np.arange(len(done)), ends - starts + 1, left=starts - 0.5, height=1.0, color=colours, linewidth=0)
+    top.barh(np.arange(len(done)), ends - starts + 1, left=starts - 0.5, height=0.8, color=colours, linewidth=0)
     due = done["latest"].notna().to_numpy()
-    top.scatter(done["latest"][due].astype(int) + 0.5, np.arange(len(done))[due], marker="|", s=6, color="black",
-                linewidths=0.5, label="latest start (safe life)")
+    # the latest start a work's safe life allows: a black tick at the end of that year
+    top.scatter(done["latest"][due].astype(int) + 0.5, np.arange(len(done))[due], marker="<", s=14, color="black",
+                linewidths=0, label="latest start (safe life)", zorder=3)
     bundled = done["cables_bundled"].astype(str).str.len().to_numpy() > 0
-    top.scatter(starts[bundled], np.arange(len(done))[bundled], marker=".", s=3, color="#2ca02c",
-                label="cables or pipes moved in the same works")
+    top.scatter(starts[bundled] - 0.5, np.arange(len(done))[bundled], marker="o", s=8, color="#2ca02c",
+                label="cables or pipes moved in the same works", zorder=3)
     from matplotlib.patches import Patch
 
     handles = [Patch(color=c, label=k) for k, c in KIND_COLOURS.items() if k in set(done["kind"])]
-    top.legend(handles=handles + top.get_legend_handles_labels()[0], loc="lower right", fontsize=8)
+    # the legend above the chart, where it hides no bar
+    top.legend(handles=handles + top.get_legend_handles_labels()[0], loc="lower left", bbox_to_anchor=(0, 1.0),
+               ncol=4, fontsize=8, frameon=False)
     top.set_ylabel(f"works ({len(done):,} scheduled, by start)")
     top.set_ylim(len(done), -1)
-    top.set_yticks([])
+    if len(done) <= 90:  # names where they can be read
+        top.set_yticks(np.arange(len(done)))
+        top.set_yticklabels([f"{i} {n}" if isinstance(n, str) and n else str(i)
+                             for i, n in zip(done["id"], done["name"])], fontsize=5.5)
+    else:
+        top.set_yticks([])
     s = result.solution.summary
     top.set_title(f"Renewal schedule: {s['works_scheduled']:,} works, {s['km_renewed']:.0f} km of quay, "
-                  f"{s['past_safe_life']} past safe life", fontsize=11)
+                  f"{s['past_safe_life']} past safe life", fontsize=11, pad=30)
     bottom.bar(periods["period"], periods["budget_used"] / 1e6, color="#7f7f7f", label="budget used")
     bottom.step(periods["period"], periods["budget"] / 1e6, where="mid", color="black", label="budget")
-    bottom.set_ylabel("million")
+    bottom.set_ylabel("€ million a year")
     bottom.legend(fontsize=8, loc="lower right")
     bottom.set_xticks(periods["period"])
     bottom.tick_params(axis="x", labelrotation=90, labelsize=8)
@@ -51,45 +60,66 @@ def gantt(data: Any, result: Any, ax: Any = None) -> Any:
 
 
 def period_maps(data: Any, result: Any, impact: Any = None) -> dict[str, Any]:
-    """For each period: all works in grey, those in works coloured by kind, street links
-    flagged by the cascade check in that period (orange/red)."""
+    """For each period a map: the streets underneath (real where the instance has them), the
+    works under way by kind and named, the other works faint, the street links the cascade
+    check flags in that period; legend, scale bar, north arrow."""
     if data.geometry is None:
         return {}
+    from matplotlib.lines import Line2D
+
+    from optimise.mapping import background, finish_map, label
+
     plt = pyplot()
     sched = result.tables["schedule"]
     geometry = data.geometry
+    centres = geometry.representative_point()
     start = sched["start"].to_numpy(dtype=object)
     end = sched["end"].to_numpy(dtype=object)
     flags = impact.asset_flags() if impact is not None else None
     vs = data.vital
     geo = getattr(vs, "geometry", None) if vs is not None else None
     figures = {}
-    base_kwargs = {"color": "#cccccc", "linewidth": 0.6, "markersize": 2}
     x0, y0, x1, y1 = geometry.total_bounds
-    for label in data.periods:
-        label = int(label)
-        active = np.array([s is not None and not _na(s) and int(s) <= label <= int(e) for s, e in zip(start, end)])
-        fig, ax = plt.subplots(figsize=(8, 8))
-        geometry.plot(ax=ax, **base_kwargs)
+    pad = 200.0
+    streets = data.streets.cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad] if data.streets is not None else None
+    projected = geometry.crs is None or geometry.crs.is_projected
+    for period in data.periods:
+        period = int(period)
+        active = np.array([s is not None and not _na(s) and int(s) <= period <= int(e) for s, e in zip(start, end)])
+        fig, ax = plt.subplots(figsize=(9, 9))
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        background(ax, [(streets, {"color": "#e3e3e3", "linewidth": 0.5}),
+                        (geometry[~active], {"color": "#bdbdbd", "linewidth": 0.8, "markersize": 3})])
+        handles = [Line2D([], [], color="#e3e3e3", lw=2, label="streets" + (" (OpenStreetMap)" if streets is not None
+                                                                              else "")),
+                   Line2D([], [], color="#bdbdbd", lw=2, label="other works (not this year)")]
         if flags is not None and geo is not None:
-            here = flags[(flags["period"] == label) & (flags["flag"] != "green")]
+            here = flags[(flags["period"] == period) & flags["flag"].isin(["orange", "red"])]
             for flag in ("orange", "red"):
-                ids = set(here.loc[here["flag"] == flag, "asset"])
-                mask = vs.assets["id"].isin(ids).to_numpy()
+                mask = vs.assets["id"].isin(set(here.loc[here["flag"] == flag, "asset"])).to_numpy()
                 if mask.any():
-                    geo[mask].plot(ax=ax, color=FLAG_COLOURS[flag], linewidth=1.5, markersize=6, alpha=0.7)
+                    geo[mask].plot(ax=ax, color=FLAG_COLOURS[flag], linewidth=1.6, markersize=10, alpha=0.75,
+                                   zorder=3)
+                    handles.append(Line2D([], [], color=FLAG_COLOURS[flag], lw=2,
+                                          label=f"{flag} flag (knock-on, {int(mask.sum())})"))
         for kind, colour in KIND_COLOURS.items():
             mask = active & (sched["kind"].to_numpy() == kind)
             if mask.any():
-                geometry[mask].plot(ax=ax, color=colour, linewidth=2.5, markersize=18)
-        row = result.tables["periods"].set_index("period").loc[label]
-        ax.set_title(f"{label}: {int(row['works_active'])} works, {row['km_renewed']:.1f} km quay, "
+                geometry[mask].plot(ax=ax, color=colour, linewidth=3.0, markersize=30, zorder=4)
+                handles.append(Line2D([], [], color=colour, lw=3, marker="o", markersize=5,
+                                      label=f"{kind} in works ({int(mask.sum())})"))
+        # names of the works under way, the costliest first
+        idx = np.flatnonzero(active)
+        idx = idx[np.argsort(-sched["cost"].to_numpy(float)[idx], kind="stable")]
+        names = [str(n) if isinstance(n, str) and n else str(i) for i, n in
+                 zip(sched["id"].to_numpy()[idx], sched["name"].to_numpy()[idx])]
+        label(ax, centres.x.iloc[idx], centres.y.iloc[idx], [n.split(" (")[0] for n in names], limit=12)
+        row = result.tables["periods"].set_index("period").loc[period]
+        ax.set_title(f"{period}: {int(row['works_active'])} works under way, {row['km_renewed']:.1f} km of quay, "
                      f"{row['extra_vehicle_hours']:,.0f} extra vehicle-hours", fontsize=10)
-        ax.set_xlim(x0 - 200, x1 + 200)
-        ax.set_ylim(y0 - 200, y1 + 200)
-        ax.set_aspect("equal")
-        ax.set_axis_off()
-        figures[f"map_{label}"] = fig
+        finish_map(ax, projected=projected, legend_handles=handles, legend_loc="outside")
+        figures[f"map_{period}"] = fig
     return figures
 
 

@@ -1,0 +1,428 @@
+"""``optimise app INSTANCE``: what-ifs on the map, in a local web app.
+
+A planner sees the current plan on the map with its headline figures and flags; clicks a
+site to forbid or fix it; changes a parameter; solves again, watching the solver's progress
+and able to stop it; compares the new plan with the one before in planner units; and
+downloads the what-if as a variants file (for ``optimise batch``) and the plan's report.
+
+Why Dash with dash-leaflet: Dash serves its scripts from the installed Python package (the app
+works with no internet), its callbacks are plain Python functions calling our pipeline, and
+dash-leaflet turns a click on a feature into a callback (the site clicked) with Leaflet bundled;
+its charts are plotly, as in report.html. Streamlit re-runs the whole script on each click and
+Panel's Leaflet maps go through ipywidgets; Shiny's would too.
+
+Every solve is ``optimise solve`` run as a child process, with the what-if as ``--set``
+overrides, into a fresh result folder: the command line's own pipeline, so nothing is solved
+differently, and "stop" ends that process (the plan before stays). What a browser sends is data:
+a site id is accepted only if the instance has it, a parameter only if the problem declares it,
+with a number for a number; nothing the browser sends becomes a path or a command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimise.errors import InputError
+
+#: Site states a click cycles through, and their colours on the map.
+CYCLE = {"": "forbidden", "forbidden": "fixed", "fixed": ""}
+STATE_COLOURS = {"forbidden": "#d62728", "fixed": "#2ca02c"}
+LOG_LINES = 6
+
+
+@dataclass
+class Solve:
+    """One solve in its child process: its folder, log and outcome."""
+
+    number: int
+    folder: Path
+    overrides: dict[str, Any]
+    process: subprocess.Popen | None = None
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float | None = None
+    summary: dict[str, Any] | None = None
+    stopped: bool = False
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "solve.log"
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "result"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def progress(self) -> str:
+        try:
+            lines = [x for x in self.log.read_text(encoding="utf-8", errors="replace").splitlines() if x.strip()]
+        except OSError:
+            return ""
+        return "\n".join(lines[-LOG_LINES:])
+
+
+class WhatIf:
+    """The session of one planner: the instance, the what-if being drawn (site states and
+    parameters) and the solves so far. The browser's requests change it only through
+    :meth:`click_site` and :meth:`set_parameter`, which check what they are given."""
+
+    def __init__(self, instance_path: Path, workdir: Path | None = None) -> None:
+        from optimise.instance import load_instance
+        from optimise.registry import get_problem
+
+        self.instance_path = Path(instance_path).resolve()
+        self.instance = load_instance(self.instance_path)
+        self.problem_cls = get_problem(self.instance.problem)
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="optimise-app-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.site_key = next((key for key, schema in self.problem_cls.tables.items()
+                              if {"fixed", "forbidden"} <= {c.name for c in schema.columns} and self.instance.has(key)),
+                             None)
+        sites = self.instance.read(self.site_key) if self.site_key else pd.DataFrame({"id": []})
+        self.site_ids = set(sites["id"].astype(str))
+        self.given = {str(i): ("fixed" if _true(f) else "forbidden" if _true(b) else "")
+                      for i, f, b in zip(sites["id"], sites.get("fixed", [False] * len(sites)),
+                                         sites.get("forbidden", [False] * len(sites)))}
+        self.sites: dict[str, str] = {}  # site id -> "fixed" / "forbidden" / "" (as given)
+        self.parameters: dict[str, float] = {}
+        self.solves: list[Solve] = []
+        self.lock = threading.Lock()
+
+    # -- what the browser may change ------------------------------------------------------
+    def click_site(self, site: Any) -> str:
+        """Cycle a site through forbidden, fixed and as given; return its new state."""
+        site = str(site)
+        if site not in self.site_ids:
+            raise InputError(f"unknown site {site!r}", file=self.instance.label(self.site_key or "sites"), field="id")
+        now = CYCLE[self.state(site)]
+        if now == self.given.get(site, ""):
+            self.sites.pop(site, None)
+        else:
+            self.sites[site] = now
+        return now
+
+    def state(self, site: str) -> str:
+        return self.sites.get(site, self.given.get(site, ""))
+
+    def numeric_parameters(self) -> dict[str, Any]:
+        """The problem's numeric parameters, by name: the ones a planner may change here."""
+        return {name: p for name, p in self.problem_cls.parameters.items() if p.kind in ("integer", "number")}
+
+    def parameter_value(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.instance.parameters.get(name, self.numeric_parameters()[name].default)
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Set a numeric parameter (checked by the problem's own rule); None or "" resets it."""
+        params = self.numeric_parameters()
+        if name not in params:
+            raise InputError(f"unknown parameter {name!r}", file=str(self.instance.toml_file), field="parameters")
+        if value is None or value == "":
+            self.parameters.pop(name, None)
+            return
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"expected a number, found {value!r}", file=str(self.instance.toml_file),
+                             field=f"parameters.{name}") from None
+        if not math.isfinite(number):
+            raise InputError(f"expected a finite number, found {value!r}", file=str(self.instance.toml_file),
+                             field=f"parameters.{name}")
+        if params[name].kind == "integer":
+            number = int(round(number))
+        params[name].check(number, file=str(self.instance.toml_file))
+        if number == self.instance.parameters.get(name, params[name].default):
+            self.parameters.pop(name, None)
+        else:
+            self.parameters[name] = number
+
+    # -- the what-if as overrides ---------------------------------------------------------
+    def overrides(self) -> dict[str, Any]:
+        """The what-if as variant overrides (the same as a variants file or ``--set``)."""
+        out: dict[str, Any] = dict(self.parameters)
+        for column in ("forbidden", "fixed"):
+            # a site's column is written where it differs from what the instance gives
+            edits = {s: state == column for s, state in sorted(self.sites.items())
+                     if (state == column) != (self.given.get(s, "") == column)}
+            if edits:
+                out[f"{self.site_key}.{column}"] = edits
+        return out
+
+    def variants_toml(self, name: str = "what-if") -> str:
+        """The what-if as a variants file: one ``[[variant]]`` for ``optimise batch``."""
+        lines = [f"# what-if drawn in `optimise app {self.instance_path.name}`", "", "[[variant]]",
+                 f"name = {json.dumps(name)}"]
+        for key, value in self.overrides().items():
+            lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n"
+
+    # -- solving ----------------------------------------------------------------------------
+    def start_solve(self) -> Solve:
+        """Start ``optimise solve`` on the what-if in a child process (one at a time)."""
+        with self.lock:
+            if self.solves and self.solves[-1].running:
+                return self.solves[-1]
+            number = len(self.solves) + 1
+            folder = self.workdir / f"solve-{number}"
+            folder.mkdir(parents=True, exist_ok=True)
+            solve = Solve(number, folder, self.overrides())
+            command = [str(Path(sys.executable).parent / "optimise"), "solve", str(self.instance_path),
+                       "--out", str(solve.out), "--json", "-v"]
+            for key, value in solve.overrides.items():
+                command += ["--set", f"{key}={_toml_value(value)}"]
+            with open(solve.log, "w", encoding="utf-8") as log, open(folder / "summary.out", "w") as out:
+                solve.process = subprocess.Popen(command, stdout=out, stderr=log, stdin=subprocess.DEVNULL,
+                                                 cwd=str(self.workdir), start_new_session=True)
+            self.solves.append(solve)
+            return solve
+
+    def stop(self) -> None:
+        """End the running solve; the plan before it stays."""
+        with self.lock:
+            if self.solves and self.solves[-1].running:
+                self.solves[-1].stopped = True
+                self.solves[-1].process.terminate()
+
+    def poll(self) -> Solve | None:
+        """The last solve, its summary read once it has ended."""
+        if not self.solves:
+            return None
+        solve = self.solves[-1]
+        if not solve.running and solve.summary is None and solve.process is not None:
+            solve.process.wait()
+            solve.seconds = time.perf_counter() - solve.started
+            text = (solve.folder / "summary.out").read_text(encoding="utf-8").strip()
+            try:
+                solve.summary = json.loads(text.splitlines()[-1]) if text else {}
+            except json.JSONDecodeError:
+                solve.summary = {}
+            if solve.stopped:
+                solve.summary = {"status": "stopped"}
+            elif not solve.summary:
+                solve.summary = {"status": "failed", "reason": solve.progress().splitlines()[-1:] or [""]}
+        return solve
+
+    def plans(self) -> list[Solve]:
+        """The solves that gave a plan, oldest first."""
+        return [s for s in self.solves if s.summary and s.summary.get("status") in ("optimal", "feasible")
+                and (s.out / "summary.json").exists()]
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))
+
+
+# -- the page -------------------------------------------------------------------------------
+
+def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
+    """The plan of a solve as GeoJSON layers for the map, each feature with its colour."""
+    import geopandas as gpd
+    import pyogrio
+
+    from optimise.plots import FLAG_COLOURS
+
+    layers: dict[str, Any] = {}
+    gpkg = solve.out / "layers.gpkg"
+    if gpkg.exists():
+        names = [name for name, _ in pyogrio.list_layers(gpkg)
+                 if not name.startswith("period_") and name != "assignment"]  # walks would hide the sites
+        # the sites a planner clicks last, so that they lie on top
+        for name in sorted(names, key=lambda n: n == whatif.site_key or n == "hubs"):
+            frame = gpd.read_file(gpkg, layer=name)
+            if frame.crs is not None:
+                frame = frame.to_crs(4326)
+            colour = pd.Series("#1f77b4", index=frame.index)
+            if "open" in frame.columns:
+                colour = frame["open"].map(lambda v: "#54278f" if _true(v) else "#bbbbbb")
+            if "served" in frame.columns:
+                colour = frame["served"].astype(float).map(lambda v: "#6baed6" if v > 0.5 else "#999999")
+            if "start" in frame.columns:
+                colour = frame["start"].map(lambda v: "#6a3d9a" if pd.notna(v) else "#cccccc")
+            if name == (whatif.site_key or "") or "open" in frame.columns:
+                states = frame["id"].astype(str).map(whatif.state)
+                colour = colour.where(states == "", states.map(STATE_COLOURS))
+            frame["_colour"] = colour.astype(str)
+            keep = [c for c in frame.columns if c in ("id", "name", "open", "size", "users", "served", "start", "kind",
+                                                     "walk_m", "_colour") or c == frame.geometry.name]
+            layers[name] = json.loads(frame[keep].to_json(drop_id=True))
+    flags = solve.out / "asset_flags.csv"
+    if flags.exists():
+        layers["flags"] = {"type": "FeatureCollection", "features": []}
+        table = pd.read_csv(flags)
+        layers["flag_counts"] = table[table["flag"].isin(["orange", "red"])].groupby("flag").size().to_dict()
+        layers["flag_colours"] = FLAG_COLOURS
+    return layers
+
+
+def compare_rows(whatif: WhatIf) -> list[dict[str, str]]:
+    """The last two plans side by side in the problem's key figures, status and flags."""
+    from optimise.webreport import format_value
+
+    plans = whatif.plans()[-2:]
+    if not plans:
+        return []
+    figures = [("status", "status"), ("gap", "gap")] + list(whatif.problem_cls.key_figures)
+    rows = []
+    for key, label in figures:
+        row = {"figure": label}
+        for solve in plans:
+            value = solve.summary.get(key)
+            row[f"plan {solve.number}"] = f"{value:.2%}" if key == "gap" and value is not None else format_value(value)
+        rows.append(row)
+    for flag in ("red", "orange"):
+        row = {"figure": f"{flag} flags"}
+        for solve in plans:
+            counts = (solve.summary.get("flags") or {}).get("counts", {})
+            row[f"plan {solve.number}"] = format_value(counts.get(flag, 0))
+        rows.append(row)
+    row = {"figure": "seconds (click to plan)"}
+    for solve in plans:
+        row[f"plan {solve.number}"] = f"{solve.seconds:.1f}" if solve.seconds else ""
+    rows.append(row)
+    return rows
+
+
+def build_app(whatif: WhatIf) -> Any:
+    """The Dash app of a what-if session."""
+    import dash
+    import dash_leaflet as dl
+    from dash import Input, Output, State, dcc, html
+
+    params = whatif.numeric_parameters()
+    # the map's drawing functions live in static/app/optimise.js, served with the app
+    point, style = {"variable": "optimiseApp.map.point"}, {"variable": "optimiseApp.map.style"}
+    app = dash.Dash(__name__, title=f"optimise: {whatif.instance.name}", serve_locally=True,
+                    assets_folder=str(Path(__file__).resolve().parent / "static" / "app"))
+    inputs = [html.Div([html.Label(f"{name} ({p.unit})" if p.unit else name, htmlFor=f"param-{name}",
+                                   title=p.description),
+                        dcc.Input(id={"type": "param", "name": name}, type="number", debounce=True,
+                                  value=whatif.parameter_value(name), style={"width": "100%"})],
+                       style={"marginBottom": "6px"}) for name, p in params.items()]
+    app.layout = html.Div([
+        html.Div([
+            html.H3(whatif.instance.name, style={"margin": "4px 0 8px"}),
+            html.P("Click a site on the map: forbidden (red), fixed (green), as given. Change a parameter. "
+                   "Then solve again.", style={"fontSize": "12px", "color": "#555"}) if whatif.site_key else None,
+            *inputs,
+            html.Div([html.Button("Solve", id="solve", n_clicks=0), html.Button("Stop", id="stop", n_clicks=0,
+                                                                                  style={"marginLeft": "8px"})]),
+            html.Div(id="status", style={"margin": "8px 0", "fontWeight": "600"}),
+            html.Pre(id="progress", style={"fontSize": "10px", "whiteSpace": "pre-wrap", "maxHeight": "140px",
+                                           "overflow": "auto", "background": "#f6f6f6"}),
+            html.Div(id="whatif", style={"fontSize": "12px"}),
+            html.Div([html.Button("Download what-if (variants.toml)", id="get-variants", n_clicks=0),
+                      html.Button("Download report.html", id="get-report", n_clicks=0, style={"marginTop": "4px"})],
+                     style={"display": "flex", "flexDirection": "column", "marginTop": "8px"}),
+            dcc.Download(id="download"),
+        ], style={"width": "300px", "padding": "8px", "overflow": "auto", "height": "96vh"}),
+        html.Div([
+            dl.Map([dl.GeoJSON(id="plan", pointToLayer=point, style=style, zoomToBounds=True),
+                    dl.ScaleControl(position="bottomleft")],
+                   id="map", center=[52.37, 4.89], zoom=13, style={"height": "62vh"}),
+            html.H4("This plan against the one before", style={"margin": "8px 0 4px"}),
+            html.Div(id="compare"),
+        ], style={"flex": "1", "padding": "8px"}),
+        dcc.Interval(id="tick", interval=500),
+        dcc.Store(id="shown", data=0),
+    ], style={"display": "flex", "fontFamily": "system-ui, sans-serif"})
+
+    @app.callback(Output("status", "children", allow_duplicate=True), Input("solve", "n_clicks"),
+                  prevent_initial_call=True)
+    def solve(_: int) -> str:
+        whatif.start_solve()
+        return "solving …"
+
+    @app.callback(Output("status", "children", allow_duplicate=True), Input("stop", "n_clicks"),
+                  prevent_initial_call=True)
+    def stop(_: int) -> str:
+        whatif.stop()
+        return "stopping …"
+
+    @app.callback(Output("whatif", "children"), Input("plan", "clickData"),
+                  Input({"type": "param", "name": dash.ALL}, "value"), prevent_initial_call=False)
+    def edit(feature: Any, values: list[Any]) -> Any:
+        trigger = dash.ctx.triggered_id
+        message = ""
+        try:
+            if trigger == "plan" and feature and whatif.site_key:
+                site = str(feature.get("properties", {}).get("id", ""))
+                if site in whatif.site_ids:
+                    whatif.click_site(site)
+            elif isinstance(trigger, dict) and trigger.get("type") == "param":
+                for name, value in zip(params, values):
+                    whatif.set_parameter(name, value)
+        except InputError as exc:
+            message = str(exc)
+        overrides = whatif.overrides()
+        lines = [html.Div(f"{k} = {_toml_value(v)}") for k, v in overrides.items()] or [html.Div("as the instance gives")]
+        return [html.B("What-if: "), *lines] + ([html.Div(message, style={"color": "#d62728"})] if message else [])
+
+    @app.callback(Output("status", "children"), Output("progress", "children"), Output("plan", "data"),
+                  Output("compare", "children"), Output("shown", "data"),
+                  Input("tick", "n_intervals"), Input("whatif", "children"), State("shown", "data"))
+    def refresh(_: Any, __: Any, shown: int) -> Any:
+        solve = whatif.poll()
+        if solve is None:
+            return "no plan yet", "", dash.no_update, dash.no_update, shown
+        if solve.running:
+            return (f"solving plan {solve.number} … {time.perf_counter() - solve.started:.0f} s", solve.progress(),
+                    dash.no_update, dash.no_update, shown)
+        plans = whatif.plans()
+        status = solve.summary.get("status", "")
+        text = (f"plan {solve.number}: {status}" + (f", gap {solve.summary['gap']:.2%}"
+                                                    if status == "feasible" and solve.summary.get("gap") else "")
+                + f" in {solve.seconds:.1f} s" if solve.seconds else f"plan {solve.number}: {status}")
+        if status not in ("optimal", "feasible"):
+            text = f"plan {solve.number}: {status}" + (" (the plan before stays)" if plans else "")
+        data = dash.no_update
+        if plans and (plans[-1].number != shown or dash.ctx.triggered_id == "whatif"):
+            layers = plan_features(plans[-1], whatif)
+            features = [f for name, layer in layers.items() if isinstance(layer, dict) and "features" in layer
+                        for f in layer["features"]]
+            data = {"type": "FeatureCollection", "features": features}
+        rows = compare_rows(whatif)
+        table = html.Table([html.Tr([html.Th(c) for c in rows[0]])] + [html.Tr([html.Td(v) for v in r.values()])
+                                                                        for r in rows],
+                           id="compare-table", style={"fontSize": "13px"}) if rows else ""
+        return text, solve.progress(), data, table, plans[-1].number if plans else shown
+
+    @app.callback(Output("download", "data"), Input("get-variants", "n_clicks"), Input("get-report", "n_clicks"),
+                  prevent_initial_call=True)
+    def download(_: int, __: int) -> Any:
+        if dash.ctx.triggered_id == "get-variants":
+            return dcc.send_string(whatif.variants_toml(), "variants.toml")
+        plans = whatif.plans()
+        if plans and (plans[-1].out / "report.html").exists():
+            return dcc.send_file(str(plans[-1].out / "report.html"))
+        return dash.no_update
+
+    return app
