@@ -1,8 +1,9 @@
 """``optimise app INSTANCE``: what-ifs on the map, in a local web app.
 
 A planner sees the current plan on the map with its headline figures and flags; clicks a
-site to forbid or fix it; changes a parameter; solves again, watching the solver's progress
-and able to stop it; compares the new plan with the one before in planner units; and
+site to forbid or fix it; draws a polygon that becomes a claimed area (a new row of the
+problem's table of areas, ``"conflicts+"`` in the variant); changes a parameter; solves again,
+watching the solver's progress and able to stop it; compares the new plan with the one before in planner units; and
 downloads the what-if as a variants file (for ``optimise batch``) and the plan's report.
 
 Why Dash with dash-leaflet: Dash serves its scripts from the installed Python package (the app
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from optimise.errors import InputError
@@ -97,7 +99,19 @@ class WhatIf:
         self.given = {str(i): ("fixed" if _true(f) else "forbidden" if _true(b) else "")
                       for i, f, b in zip(sites["id"], sites.get("fixed", [False] * len(sites)),
                                          sites.get("forbidden", [False] * len(sites)))}
+        # the problem's table of areas: a polygon drawn on the map becomes a row of it
+        key = self.problem_cls.drawn_areas
+        self.area_key = key if key and self.instance.has(key) else None
+        self.areas: list[dict[str, Any]] = []  # drawn polygons as rows (id, claim, WKT in WGS84)
         self.sites: dict[str, str] = {}  # site id -> "fixed" / "forbidden" / "" (as given)
+        # works closed in a chosen period (the problem's given_period: table, column, periods)
+        self.period_key, self.period_column, periods_key = self.problem_cls.given_period or ("", "", "")
+        self.periods: list[int] = []
+        self.work_ids: set[str] = set()
+        if self.period_key and self.instance.has(self.period_key) and self.instance.has(periods_key):
+            self.periods = [int(v) for v in self.instance.read(periods_key)["period"]]
+            self.work_ids = set(self.instance.read(self.period_key)["id"].astype(str))
+        self.starts: dict[str, int] = {}  # work id -> the period it is closed (starts) in
         self.parameters: dict[str, float] = {}
         self.solves: list[Solve] = []
         self.lock = threading.Lock()
@@ -114,6 +128,49 @@ class WhatIf:
         else:
             self.sites[site] = now
         return now
+
+    def click_work(self, work: Any, period: Any) -> int | None:
+        """Close a work in ``period`` (its start), or give it back to the plan when it already
+        is; return its period or None."""
+        work = str(work)
+        if work not in self.work_ids:
+            raise InputError(f"unknown work {work!r}", file=self.instance.label(self.period_key), field="id")
+        try:
+            period = int(period)
+        except (TypeError, ValueError):
+            raise InputError(f"expected a period, found {period!r}", file=self.instance.label(self.period_key),
+                             field=self.period_column) from None
+        if period not in self.periods:
+            raise InputError(f"period {period} is not a period of the instance", file=self.instance.label(self.period_key),
+                             field=self.period_column)
+        if self.starts.get(work) == period:
+            del self.starts[work]
+            return None
+        self.starts[work] = period
+        return period
+
+    def set_areas(self, drawn: Any) -> None:
+        """The polygons drawn on the map (a GeoJSON FeatureCollection in WGS84) as new rows of
+        the area table; anything but valid polygons is refused."""
+        import shapely
+        from shapely.geometry import shape
+
+        if self.area_key is None:
+            raise InputError("the problem has no table of areas to draw", file=str(self.instance.toml_file))
+        features = (drawn or {}).get("features", []) if isinstance(drawn, dict) else []
+        rows = []
+        for k, feature in enumerate(features, start=1):
+            try:
+                polygon = shape(feature["geometry"])
+            except Exception:  # noqa: BLE001 - what a browser sent: data, refused plainly
+                raise InputError(f"drawn area {k} is not a geometry", file=self.instance.label(self.area_key),
+                                 field="geometry") from None
+            if polygon.geom_type not in ("Polygon", "MultiPolygon") or not polygon.is_valid or polygon.is_empty:
+                raise InputError(f"drawn area {k} is not a valid polygon", file=self.instance.label(self.area_key),
+                                 field="geometry")
+            rows.append({"id": f"drawn-{k}", "claim": "drawn in the app",
+                         "geometry": shapely.to_wkt(polygon, rounding_precision=6), "crs": "EPSG:4326"})
+        self.areas = rows
 
     def state(self, site: str) -> str:
         return self.sites.get(site, self.given.get(site, ""))
@@ -155,6 +212,10 @@ class WhatIf:
     def overrides(self) -> dict[str, Any]:
         """The what-if as variant overrides (the same as a variants file or ``--set``)."""
         out: dict[str, Any] = dict(self.parameters)
+        if self.starts:
+            out[f"{self.period_key}.{self.period_column}"] = dict(sorted(self.starts.items()))
+        if self.areas:
+            out[f"{self.area_key}+"] = [dict(row) for row in self.areas]
         for column in ("forbidden", "fixed"):
             # a site's column is written where it differs from what the instance gives
             edits = {s: state == column for s, state in sorted(self.sites.items())
@@ -234,6 +295,8 @@ def _true(value: Any) -> bool:
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, (int, float)):
@@ -270,7 +333,12 @@ def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
             if name == (whatif.site_key or "") or "open" in frame.columns:
                 states = frame["id"].astype(str).map(whatif.state)
                 colour = colour.where(states == "", states.map(STATE_COLOURS))
+            if whatif.starts and "id" in frame.columns:
+                given = frame["id"].astype(str).isin(whatif.starts)
+                colour = colour.where(~given, STATE_COLOURS["fixed"])
             frame["_colour"] = colour.astype(str)
+            # points after lines, so that a bridge is clickable over the quays that meet it
+            frame = frame.iloc[np.argsort((frame.geom_type == "Point").to_numpy(), kind="stable")]
             keep = [c for c in frame.columns if c in ("id", "name", "open", "size", "users", "served", "start", "kind",
                                                      "walk_m", "_colour") or c == frame.geometry.name]
             layers[name] = json.loads(frame[keep].to_json(drop_id=True))
@@ -331,7 +399,15 @@ def build_app(whatif: WhatIf) -> Any:
         html.Div([
             html.H3(whatif.instance.name, style={"margin": "4px 0 8px"}),
             html.P("Click a site on the map: forbidden (red), fixed (green), as given. Change a parameter. "
-                   "Then solve again.", style={"fontSize": "12px", "color": "#555"}) if whatif.site_key else None,
+                   + (f"Draw an area (the polygon tool): it becomes a row of {whatif.area_key}, "
+                      "a claimed area. " if whatif.area_key else "") + "Then solve again.",
+                   style={"fontSize": "12px", "color": "#555"}) if whatif.site_key else None,
+            *([html.Div([html.Label("Close a clicked work in", htmlFor="close-period"),
+                         dcc.Dropdown(id="close-period", options=[str(p) for p in whatif.periods],
+                                      value=str(whatif.periods[0]), clearable=False)],
+                        style={"marginBottom": "8px"}),
+               html.P("Click a work on the map to start its renewal in that year (green); click it again to give "
+                      "it back to the plan.", style={"fontSize": "12px", "color": "#555"})] if whatif.periods else []),
             *inputs,
             html.Div([html.Button("Solve", id="solve", n_clicks=0), html.Button("Stop", id="stop", n_clicks=0,
                                                                                   style={"marginLeft": "8px"})]),
@@ -346,7 +422,10 @@ def build_app(whatif: WhatIf) -> Any:
         ], style={"width": "300px", "padding": "8px", "overflow": "auto", "height": "96vh"}),
         html.Div([
             dl.Map([dl.GeoJSON(id="plan", pointToLayer=point, style=style, zoomToBounds=True),
-                    dl.ScaleControl(position="bottomleft")],
+                    dl.ScaleControl(position="bottomleft"),
+                    *([dl.FeatureGroup([dl.EditControl(id="draw", position="topleft", draw={
+                        "polygon": True, "rectangle": True, "polyline": False, "circle": False, "marker": False,
+                        "circlemarker": False})])] if whatif.area_key else [])],
                    id="map", center=[52.37, 4.89], zoom=13, style={"height": "62vh"}),
             html.H4("This plan against the one before", style={"margin": "8px 0 4px"}),
             html.Div(id="compare"),
@@ -367,23 +446,33 @@ def build_app(whatif: WhatIf) -> Any:
         whatif.stop()
         return "stopping …"
 
+    drawn = [Input("draw", "geojson")] if whatif.area_key else []
+    period = [State("close-period", "value")] if whatif.periods else []
+
     @app.callback(Output("whatif", "children"), Input("plan", "clickData"),
-                  Input({"type": "param", "name": dash.ALL}, "value"), prevent_initial_call=False)
-    def edit(feature: Any, values: list[Any]) -> Any:
+                  Input({"type": "param", "name": dash.ALL}, "value"), *drawn, *period, prevent_initial_call=False)
+    def edit(feature: Any, values: list[Any], *extra: Any) -> Any:
         trigger = dash.ctx.triggered_id
+        areas = extra[0] if whatif.area_key else None
+        chosen = extra[-1] if whatif.periods else None
         message = ""
         try:
-            if trigger == "plan" and feature and whatif.site_key:
-                site = str(feature.get("properties", {}).get("id", ""))
-                if site in whatif.site_ids:
-                    whatif.click_site(site)
+            if trigger == "draw":
+                whatif.set_areas(areas)
+            elif trigger == "plan" and feature:
+                clicked = str(feature.get("properties", {}).get("id", ""))
+                if whatif.site_key and clicked in whatif.site_ids:
+                    whatif.click_site(clicked)
+                elif whatif.periods and clicked in whatif.work_ids:
+                    whatif.click_work(clicked, chosen)
             elif isinstance(trigger, dict) and trigger.get("type") == "param":
                 for name, value in zip(params, values):
                     whatif.set_parameter(name, value)
         except InputError as exc:
             message = str(exc)
         overrides = whatif.overrides()
-        lines = [html.Div(f"{k} = {_toml_value(v)}") for k, v in overrides.items()] or [html.Div("as the instance gives")]
+        lines = [html.Div(f"{k} = {_toml_value(v)}" if not k.endswith("+") else f"{k}: {len(v)} area(s) drawn")
+                 for k, v in overrides.items()] or [html.Div("as the instance gives")]
         return [html.B("What-if: "), *lines] + ([html.Div(message, style={"color": "#d62728"})] if message else [])
 
     @app.callback(Output("status", "children"), Output("progress", "children"), Output("plan", "data"),

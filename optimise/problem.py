@@ -277,6 +277,13 @@ class Problem(ABC):
     #: weighted objective follows them.
     key_figures: ClassVar[tuple[tuple[str, str], ...]] = ()
 
+    #: The data table a polygon drawn in ``optimise app`` is added to as a row (claimed areas,
+    #: closure zones); "" when the problem has none.
+    drawn_areas: ClassVar[str] = ""
+    #: (table, column, periods table): in ``optimise app`` a click on a row of the table sets
+    #: its column to the chosen period (a work closed in that year); () when none.
+    given_period: ClassVar[tuple[str, str, str]] = ()
+
     #: The decision tables a plan is given by (``optimise check``), as ``solve --out`` writes
     #: them, with the columns read from each.
     plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {}

@@ -22,7 +22,11 @@ or CSV: one row per variant, a column per override, an optional ``name`` column.
 An override ``NAME = value`` sets a problem parameter (checked like ``[parameters]``). An
 override ``"FILE.COLUMN"`` edits a data file as it is read: a value sets the column on every
 row; ``"*1.2"`` scales it; a table ``{ID = value}`` sets the rows with those ids (``id``
-column). The file keys are those under ``[data]`` (demand, sites, assets …). Grid variants
+column). ``"FILE+"`` adds rows to a data file: a list of tables, one per row, by column;
+in a file with geometry each row gives ``geometry`` as WKT, in the file's CRS or in the one
+its ``crs`` names (``{ id = "drawn-1", claim = "works zone", geometry = "POLYGON ((…))",
+crs = "EPSG:4326" }``: how `optimise app` records an area drawn on its map). The file keys
+are those under ``[data]`` (demand, sites, assets …). Grid variants
 are named by their values; every variant has a stable key (a hash of its overrides), so a
 batch that is run again recognises what it has done.
 """
@@ -175,7 +179,13 @@ def apply_variant(instance: Instance, variant: Variant, *, label: str, parameter
     (default: the variant)."""
     for key, value in variant.overrides.items():
         where = f"{source or f'variant {variant.name!r}:'} {key}"
-        if "." in key:
+        if key.endswith("+") and "." not in key:
+            file_key = key[:-1]
+            if not instance.has(file_key):
+                known = ", ".join(sorted(instance.data))
+                raise InputError(f"{where}: the instance has no data file {file_key!r} (known: {known})", file=label)
+            instance.edits.setdefault(file_key, []).append(_add_rows(value, where, label))
+        elif "." in key:
             file_key, column = key.split(".", 1)
             if not instance.has(file_key):
                 known = ", ".join(sorted(instance.data))
@@ -225,6 +235,41 @@ def _edit(column: str, value: Any, where: str, label: str) -> Callable[[pd.DataF
         else:
             out[column] = value
         return out
+
+    return edit
+
+
+def _add_rows(rows: Any, where: str, label: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """An edit that appends ``rows`` (a list of tables by column) to a data file; geometry as
+    WKT, in the file's CRS or the row's ``crs``. Ids must stay unique."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise InputError(f"{where}: expected a list of rows, each a table such as {{ id = \"x\", … }}", file=label)
+
+    def edit(table: pd.DataFrame) -> pd.DataFrame:
+        import geopandas as gpd
+        import shapely
+
+        new = pd.DataFrame([{k: v for k, v in row.items() if k not in ("geometry", "crs")} for row in rows])
+        if "id" in table.columns and "id" in new.columns:
+            clash = sorted(set(new["id"].astype(str)) & set(table["id"].astype(str)))
+            if clash or new["id"].astype(str).duplicated().any():
+                raise InputError(f"{where}: duplicate id {(clash or list(new['id']))[0]!r}", file=label, field="id")
+        if isinstance(table, gpd.GeoDataFrame):
+            shapes = []
+            for r, row in enumerate(rows, start=1):
+                try:
+                    shape = shapely.from_wkt(str(row["geometry"]))
+                    shape = gpd.GeoSeries([shape], crs=row.get("crs") or table.crs).to_crs(table.crs).iloc[0] \
+                        if table.crs is not None else shape
+                except KeyError:
+                    raise InputError(f"{where}: row {r} has no geometry (WKT)", file=label, field="geometry") from None
+                except Exception as exc:  # noqa: BLE001 - shapely's and pyproj's own errors: bad input
+                    raise InputError(f"{where}: row {r}: not a geometry in a known CRS ({type(exc).__name__})",
+                                     file=label, field="geometry") from None
+                shapes.append(shape)
+            new = gpd.GeoDataFrame(new, geometry=gpd.GeoSeries(shapes, crs=table.crs, name=table.geometry.name),
+                                   crs=table.crs)
+        return pd.concat([table, new], ignore_index=True)
 
     return edit
 

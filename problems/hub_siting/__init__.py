@@ -282,6 +282,7 @@ class HubSiting(Problem):
     def check_plan(self, solution: Solution) -> list[str]:
         return solution_rules(self.data, self.params, solution)
 
+    drawn_areas: ClassVar[str] = "conflicts"  # an area drawn in `optimise app`: claimed, no hub in it
     plan_tables: ClassVar[dict[str, tuple[str, ...]]] = {"hubs": ("id", "open", "size"),
                                                           "assignment": ("demand_id", "site_id", "share")}
 

@@ -9,7 +9,8 @@ Sets
     A works (bridges, quay segments); T = 1..H periods; D districts; U cables and pipes,
     each under a host work h(u); S_a ⊆ T the periods in which a may start: t ≤ L_a (latest
     start, for works due within the horizon), t + δ_a − 1 ≤ H, and no period of the works in
-    a blackout of a's district; P precedence pairs (a before b); C pairs that may not be
+    a blackout of a's district; S_a = {F_a} for a work whose start F_a is given (F ⊆ A: a
+    decision already taken, or a what-if); P precedence pairs (a before b); C pairs that may not be
     closed together; I pairs whose closures interact.
 
 Parameters
@@ -54,7 +55,7 @@ Objective terms
     min  w_h · hindrance + w_air · air + w_risk · risk + w_cost · cost
 
 Constraints (the model's families, by name; model.py has one function for each)
-    once        Σ_t s_at = 1 (a due: L_a ≤ H),  ≤ 1 otherwise
+    once        Σ_t s_at = 1 (a due: L_a ≤ H, or a ∈ F),  ≤ 1 otherwise
     budget      Σ_a (c_a/δ_a) w_aτ + Σ_{u: no operator} π_u c_uτ ≤ B_τ      ∀ τ
     crews       Σ_a r_a w_aτ + Σ_{u: no operator} r_u c_uτ ≤ K_τ             ∀ τ
     operator_budget  Σ_{u: o(u)=o} π_u c_uτ ≤ B^o_τ                          ∀ o, τ
@@ -103,6 +104,8 @@ class QuayWalls(Problem):
     parameters: ClassVar[dict[str, Parameter]] = PARAMETERS
     objectives: ClassVar[dict[str, ObjectiveTerm]] = OBJECTIVES
     formulation = "time-indexed starts"
+    #: In `optimise app` a click on a work closes it (starts its renewal) in the chosen year.
+    given_period: ClassVar[tuple[str, str, str]] = ("works", "start", "periods")
     key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
         ("extra_vehicle_hours", "vehicle-hours"), ("nox_kg", "NOx kg"), ("km_renewed", "km renewed"),
         ("budget_used", "budget used"), ("cables_bundled", "cables bundled"), ("past_safe_life", "past safe life"))

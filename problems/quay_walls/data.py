@@ -25,6 +25,7 @@ class QuayData:
     latest: np.ndarray  # index 0..H-1, or H+ for not due (may exceed)
     due: np.ndarray
     starts: list[np.ndarray]  # allowed start indices per work
+    fixed: np.ndarray  # bool per work: its start is given (the works table's start column)
     district_limit: dict[str, int]
     precedence: list[tuple[int, int]]
     traffic: ClosureTraffic
@@ -97,6 +98,7 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
             raise InfeasibleInput(f"{works['id'].iloc[a]!r} must start by {int(latest_label[a])} but no period allows it "
                                   f"(duration {duration[a]}, blackouts)", file=labels["works"], field="latest", row=a + 1)
         starts.append(np.array(allowed, dtype=int))
+    fixed = _fixed_starts(works, starts, index, labels["works"])
     ids = works["id"].astype(str).tolist()
     pos = {v: k for k, v in enumerate(ids)}
     precedence = []
@@ -131,13 +133,31 @@ def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], vital: V
         geometry = works.geometry.reset_index(drop=True)
     return QuayData(works=pd.DataFrame(works.drop(columns="geometry", errors="ignore")), periods=lab,
                     budget=periods["budget"].to_numpy(float), crews=periods["crews"].to_numpy(float),
-                    latest=latest, due=due, starts=starts, district_limit=limits, precedence=precedence,
+                    latest=latest, due=due, starts=starts, fixed=fixed, district_limit=limits, precedence=precedence,
                     traffic=traffic, interactions=interactions, all_interactions=all_interactions, conflicts=conflicts, utilities=util,
                     separate_starts=separate_starts, operators=operators, operator_budget=operator_budget,
                     operator_crews=operator_crews,
                     blackout=blackout, vital=vital, geometry=geometry, labels=labels,
                     streets=street_lines(tables.get("streets")))
 
+
+
+def _fixed_starts(works: pd.DataFrame, starts: list[np.ndarray], index: dict[int, int], label: str) -> np.ndarray:
+    """Works whose start is given (``start`` column): their allowed starts become that one
+    period (``starts`` is changed in place); a period outside the horizon, or one the work may
+    not start in (past its safe life, a blackout, running past the horizon), is refused."""
+    given = works["start"].to_numpy(float) if "start" in works.columns else np.full(len(works), np.nan)
+    fixed = np.isfinite(given)
+    for a in np.flatnonzero(fixed):
+        period = int(given[a])
+        if period not in index:
+            raise InputError(f"period {period} is not in the periods table", file=label, field="start", row=int(a) + 1)
+        if index[period] not in set(starts[a].tolist()):
+            raise InfeasibleInput(f"{works['id'].iloc[a]!r} is to start in {period}, but it may not start then "
+                                  "(past its safe life, a blackout, or running past the last period)",
+                                  file=label, field="start", row=int(a) + 1)
+        starts[a] = np.array([index[period]], dtype=int)
+    return fixed
 
 
 def _check_budget(works: pd.DataFrame, due: np.ndarray, latest: np.ndarray, lab: np.ndarray,

@@ -133,14 +133,15 @@ def define_utilities(m: pyo.ConcreteModel, d: QuayData) -> None:
 
 
 def define_once(m: pyo.ConcreteModel, d: QuayData) -> None:
-    """once: Σ_t s_at = 1 for a work due within the horizon (its safe life), ≤ 1 otherwise."""
+    """once: Σ_t s_at = 1 for a work due within the horizon (its safe life) or with a given
+    start, ≤ 1 otherwise."""
     by_work, s = m.maps.by_work, m.s_list
 
     def rule(m: Any, a: int) -> Any:
         if not by_work[a]:
             return pyo.Constraint.Skip
         row = linear([1] * len(by_work[a]), [s[q] for q in by_work[a]])
-        return row == 1 if d.due[a] else row <= 1
+        return row == 1 if d.due[a] or d.fixed[a] else row <= 1
 
     m.once = pyo.Constraint(range(d.n), rule=rule)
 

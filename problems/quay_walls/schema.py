@@ -21,6 +21,8 @@ WORKS = TableSchema(
                blank=0.0),
         Column("latest", "integer", "last period in which the renewal may start (safe life); empty: not due "
                "within the horizon", unit="period", required=False, default=np.nan, blank=np.nan),
+        Column("start", "integer", "period in which the works must start (a decision already taken, or a "
+               "what-if); empty: the plan chooses", unit="period", required=False, default=np.nan, blank=np.nan),
         Column("duration", "integer", "periods the works take", unit="periods", required=False, default=1,
                positive=True, blank=1),
         Column("cost", "number", "cost of the renewal", unit="cost units", minimum=0),

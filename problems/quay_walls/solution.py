@@ -406,6 +406,10 @@ def check_plan(d: QuayData, plan: Solution) -> list[str]:
     year = lambda t: int(d.periods[t])  # noqa: E731
     breaks += _capped([f"{ids[a]} is not renewed by {year(d.latest[a])}, its safe life" for a in range(d.n)
                        if d.due[a] and not 0 <= start[a] <= d.latest[a]])
+    given = d.works["start"].to_numpy(float) if "start" in d.works.columns else np.full(d.n, np.nan)
+    breaks += _capped([f"{ids[a]} is to start in {int(given[a])} but starts "
+                       + (f"in {year(start[a])}" if start[a] >= 0 else "not at all")
+                       for a in np.flatnonzero(np.isfinite(given)) if start[a] < 0 or year(start[a]) != int(given[a])])
     breaks += _capped([f"{ids[a]} runs past the last period" for a in range(d.n) if start[a] >= 0
                        and start[a] + duration[a] > d.horizon])
     breaks += _cable_rules(d, start, modes)

@@ -36,7 +36,7 @@ def street_network() -> VitalSystems:
     return VitalSystems.from_tables(assets, deps)
 
 
-def tiny(**params) -> QuayWalls:
+def tiny(starts: dict[str, int] | None = None, **params) -> QuayWalls:
     works = pd.DataFrame({
         "id": ["W1", "W2", "W3", "W4", "W5", "W6"], "kind": ["bridge", "bridge", "bridge", "quay", "bridge", "bridge"],
         "district": ["D1", "D1", "D2", "D2", "D3", "D3"], "length_m": [0, 0, 0, 300, 0, 0],
@@ -45,6 +45,8 @@ def tiny(**params) -> QuayWalls:
         "risk": [1.0, 2.5, 0.5, 3.0, 0.8, 2.0],
         "link": ["L1", "L1", "L2", "L4", "L7", "L8"], "closure_share": [0.5, 0.5, 0.5, 0.25, 1.0, 1.0],
     })
+    if starts:
+        works["start"] = works["id"].map(starts).astype(float)
     periods = pd.DataFrame({"period": [2027, 2028, 2029], "budget": [7.0, 6.0, 7.0], "crews": [2, 2, 3]})
     utilities = pd.DataFrame({"id": ["U1", "U2", "U3", "U4"], "host": ["W1", "W4", "W3", "W6"],
                               "earliest": [2027, 2029, 2027, 2027], "latest": [2028, 2031, 2029, 2028],
@@ -219,6 +221,26 @@ def test_cable_works_on_their_own_are_closures_and_paid_by_their_operator() -> N
     # U4 on its own closes W6 again: not while W5 is closed
     plan = broken(broken(result, "schedule", "W5", start=2027, end=2027), "utilities", "U4", mode="separate", period=2027)
     assert any("W5 and W6 are closed together in 2027" in b for b in p.check_plan(plan)), p.check_plan(plan)
+
+
+def test_a_given_start_is_kept_and_checked() -> None:
+    """A work whose start is given (a decision taken, or a what-if from the app) starts then,
+    even one not due; the plan check names a plan that moves it; an impossible one is refused."""
+    free = tiny().solve()
+    w2 = free.tables["schedule"].set_index("id").loc["W2", "start"]
+    year = 2029 if w2 != 2029 else 2027
+    p = tiny(starts={"W2": year})
+    result = p.solve()
+    assert result.status == "optimal"
+    assert result.tables["schedule"].set_index("id").loc["W2", "start"] == year
+    assert p.check_plan(result.solution) == []
+    other = 2027 if year != 2027 else 2028
+    breaks = p.check_plan(broken(result, "schedule", "W2", start=other, end=other))
+    assert f"W2 is to start in {year} but starts in {other}" in breaks, breaks
+    # fixing a start can only cost: the free optimum is at least as good
+    assert free.objective <= result.objective + 1e-9
+    with pytest.raises(InputError, match="W4.* is to start in 2028, but it may not start then"):
+        tiny(starts={"W4": 2028})  # D2's blackout in 2028
 
 
 def test_an_operator_without_a_budget_is_named() -> None:

@@ -78,6 +78,10 @@ def test_what_the_browser_sends_is_checked(tmp_path: Path) -> None:
         whatif.set_parameter("budget", "rm -rf /")
     with pytest.raises(InputError):
         whatif.set_parameter("budget", -5)
+    with pytest.raises(InputError, match="not a valid polygon"):
+        whatif.set_areas({"features": [{"geometry": {"type": "Point", "coordinates": [4.9, 52.3]}}]})
+    with pytest.raises(InputError, match="not a geometry"):
+        whatif.set_areas({"features": [{"geometry": "DROP TABLE"}]})
     whatif.set_parameter("budget", 800000)
     site = sorted(whatif.site_ids)[0]
     assert whatif.click_site(site) == "forbidden" and whatif.click_site(site) == "fixed"
@@ -101,4 +105,60 @@ def test_stop_ends_the_solve_and_keeps_no_half_plan(tmp_path: Path) -> None:
         assert solve.summary == {"status": "stopped"}
         assert whatif.plans() == [] and not (solve.out / "summary.json").exists()
     finally:
+        whatif.close()
+
+
+def test_a_drawn_polygon_becomes_a_claimed_area(served: tuple[WhatIf, str], page) -> None:
+    whatif, url = served
+    page.page.goto(url)
+    _wait_for_plan(page.page, 1)
+    page.page.wait_for_timeout(1500)
+    box = page.page.locator("#map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.page.click(".leaflet-draw-draw-polygon")
+    corners = [(cx - 60, cy - 60), (cx + 60, cy - 60), (cx + 60, cy + 60), (cx - 60, cy + 60)]
+    for x, y in corners + corners[:1]:  # back on the first corner closes the polygon
+        page.page.mouse.click(x, y)
+        page.page.wait_for_timeout(150)
+    page.page.wait_for_function("document.querySelector('#whatif').innerText.includes('area(s) drawn')")
+    rows = whatif.overrides()["conflicts+"]
+    assert len(rows) == 1 and rows[0]["geometry"].startswith("POLYGON") and rows[0]["crs"] == "EPSG:4326"
+    page.page.click("#solve")
+    _wait_for_plan(page.page, 2)  # the instance with the drawn area solves through the command line
+    assert page.errors == [] and page.outside == []
+
+
+def test_close_a_bridge_in_a_year_and_solve_again(tmp_path: Path, page) -> None:
+    """Quays: a click on a bridge closes it (starts its renewal) in the year chosen; the new
+    plan renews it then."""
+    from werkzeug.serving import make_server
+
+    from tests.conftest import ROOT
+
+    whatif = WhatIf(ROOT / "instances" / "amsterdam-quays-small", workdir=tmp_path / "app")
+    whatif.start_solve()
+    server = make_server("127.0.0.1", 0, build_app(whatif).server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.page.goto(f"http://127.0.0.1:{server.server_port}/")
+        _wait_for_plan(page.page, 1)
+        before = pd.read_csv(whatif.plans()[-1].out / "schedule.csv").set_index("id")
+        work = "BR-0213"  # Zandbrug: not due, renewed in 2030 by the first plan
+        assert before.loc[work, "start"] != 2027
+        page.page.wait_for_timeout(1500)
+        x, y = page.page.evaluate(f"(() => {{ const m = window.optimiseApp.features[{work!r}];"
+                                  " m._map.setView(m.getLatLng(), 18, {animate: false});"
+                                  " const p = m._map.latLngToContainerPoint(m.getLatLng());"
+                                  " const box = m._map.getContainer().getBoundingClientRect();"
+                                  " return [box.left + p.x, box.top + p.y]; })()")
+        page.page.mouse.click(x, y)  # the year chosen is the first, 2027
+        page.page.wait_for_function(f"document.querySelector('#whatif').innerText.includes('{work}')")
+        assert whatif.overrides() == {"works.start": {work: 2027}}
+        page.page.click("#solve")
+        _wait_for_plan(page.page, 2)
+        after = pd.read_csv(whatif.plans()[-1].out / "schedule.csv").set_index("id")
+        assert after.loc[work, "start"] == 2027
+        assert page.errors == [] and page.outside == []
+    finally:
+        server.shutdown()
         whatif.close()

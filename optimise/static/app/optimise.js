@@ -5,7 +5,7 @@ window.optimiseApp = Object.assign({}, window.optimiseApp, {
   map: {
     point: function (feature, latlng) {
       var p = feature.properties;
-      var radius = p.size ? 8 : (p.open !== undefined ? 4 : 3);
+      var radius = p.size ? 8 : (p.open !== undefined ? 4 : (p.kind !== undefined ? 6 : 3));
       var marker = L.circleMarker(latlng, {radius: radius, color: p._colour, fillColor: p._colour,
                                            fillOpacity: 0.85, weight: 1});
       if (p.id !== undefined) { window.optimiseApp.features[p.id] = marker; }  // for tests and links
