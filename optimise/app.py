@@ -149,6 +149,21 @@ class WhatIf:
         self.starts[work] = period
         return period
 
+    def asset_layer(self) -> Any:
+        """The vital-systems assets (id, geometry in WGS84), read once, for the flags on the
+        map; None without assets or geometry."""
+        if not hasattr(self, "_assets"):
+            import geopandas as gpd
+
+            from optimise.vital import load_vital_systems
+
+            vs = load_vital_systems(self.instance)
+            geometry = getattr(vs, "geometry", None) if vs is not None else None
+            self._assets = None if geometry is None or geometry.crs is None else gpd.GeoDataFrame(
+                {"id": vs.assets["id"].astype(str).to_numpy()},
+                geometry=geometry.reset_index(drop=True).representative_point().to_crs(4326).to_numpy(), crs=4326)
+        return self._assets
+
     def set_areas(self, drawn: Any) -> None:
         """The polygons drawn on the map (a GeoJSON FeatureCollection in WGS84) as new rows of
         the area table; anything but valid polygons is refused."""
@@ -343,11 +358,20 @@ def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
                                                      "walk_m", "_colour") or c == frame.geometry.name]
             layers[name] = json.loads(frame[keep].to_json(drop_id=True))
     flags = solve.out / "asset_flags.csv"
-    if flags.exists():
-        layers["flags"] = {"type": "FeatureCollection", "features": []}
+    assets = whatif.asset_layer()
+    if flags.exists() and assets is not None:
+        # the knock-on flags of the cascade check, each asset at its worst over the periods
         table = pd.read_csv(flags)
-        layers["flag_counts"] = table[table["flag"].isin(["orange", "red"])].groupby("flag").size().to_dict()
-        layers["flag_colours"] = FLAG_COLOURS
+        table = table[table["flag"].isin(["orange", "red"])].copy()
+        table["rank"] = table["flag"].map({"orange": 1, "red": 2})
+        worst = table.sort_values(["rank", "period"], ascending=[False, True]).drop_duplicates("asset")
+        where = worst.merge(assets, left_on="asset", right_on="id", how="inner", suffixes=("", "_asset"))
+        if len(where):
+            frame = gpd.GeoDataFrame(where[["asset", "system", "flag", "period", "explanation"]],
+                                     geometry=where["geometry"].to_numpy(), crs=4326)
+            frame["_colour"] = frame["flag"].map(FLAG_COLOURS)
+            frame["_flag"] = True  # drawn as a ring round what it flags
+            layers["flags"] = json.loads(frame.to_json(drop_id=True))
     return layers
 
 
@@ -427,6 +451,10 @@ def build_app(whatif: WhatIf) -> Any:
                         "polygon": True, "rectangle": True, "polyline": False, "circle": False, "marker": False,
                         "circlemarker": False})])] if whatif.area_key else [])],
                    id="map", center=[52.37, 4.89], zoom=13, style={"height": "62vh"}),
+            html.Div("On the map: purple, the plan's hubs or works (grey: not chosen); blue, demand served; "
+                     "red, a site forbidden; green, a site fixed or a work closed in the year chosen; rings, "
+                     "the cascade check's knock-on flags (orange: under strain, red: service lost), each at its "
+                     "worst over the periods.", id="key", style={"fontSize": "12px", "color": "#555"}),
             html.H4("This plan against the one before", style={"margin": "8px 0 4px"}),
             html.Div(id="compare"),
         ], style={"flex": "1", "padding": "8px"}),

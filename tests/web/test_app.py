@@ -145,6 +145,8 @@ def test_close_a_bridge_in_a_year_and_solve_again(tmp_path: Path, page) -> None:
         before = pd.read_csv(whatif.plans()[-1].out / "schedule.csv").set_index("id")
         work = "BR-0213"  # Zandbrug: not due, renewed in 2030 by the first plan
         assert before.loc[work, "start"] != 2027
+        # the cascade check's knock-on flags are on the map, as rings in their colours
+        page.page.wait_for_function("document.querySelectorAll('path[stroke=\"#ff7f0e\"]').length > 0")
         page.page.wait_for_timeout(1500)
         x, y = page.page.evaluate(f"(() => {{ const m = window.optimiseApp.features[{work!r}];"
                                   " m._map.setView(m.getLatLng(), 18, {animate: false});"

@@ -5,6 +5,9 @@ window.optimiseApp = Object.assign({}, window.optimiseApp, {
   map: {
     point: function (feature, latlng) {
       var p = feature.properties;
+      if (p._flag) {  // a cascade flag: a ring in its colour
+        return L.circleMarker(latlng, {radius: 7, color: p._colour, fill: false, weight: 3});
+      }
       var radius = p.size ? 8 : (p.open !== undefined ? 4 : (p.kind !== undefined ? 6 : 3));
       var marker = L.circleMarker(latlng, {radius: radius, color: p._colour, fillColor: p._colour,
                                            fillOpacity: 0.85, weight: 1});
