@@ -287,7 +287,10 @@ def impact(
     check_scenario(vital, plan, str(scenario))
     result, summary, table = run_impact(vital, plan, thresholds(instance), resilience=resilience)
     if out is not None:
-        write_impact(out, result, summary, table)
+        from optimise.mapping import instance_background
+
+        crs = vital.geometry.crs if getattr(vital, "geometry", None) is not None else None
+        write_impact(out, result, summary, table, instance_background(instance, crs) if crs is not None else [])
         console.err.print(console.text(f"wrote {out}/"))
     if json_out:
         sys.stdout.write(to_json(summary, indent=None) + "\n")

@@ -65,3 +65,27 @@ def label(ax: Any, xs: Any, ys: Any, texts: list[str], *, limit: int = MAX_LABEL
              for x, y, t in zip(xs, ys, texts[:limit])]
     adjust_text(items, x=xs, y=ys, ax=ax, expand=(1.3, 1.5), ensure_inside_axes=True,
                 arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5})
+
+
+#: The instance layers a static map draws underneath, if the instance has them: data key ->
+#: style. Streets as thin lines, neighbourhoods as outlines.
+BACKGROUND_LAYERS = {"neighbourhoods": {"facecolor": "none", "edgecolor": "#d0d0d0", "linewidth": 0.4},
+                     "streets": {"color": "#e6e6e6", "linewidth": 0.4}}
+
+
+def instance_background(instance: Any, crs: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+    """The instance's own context layers (BACKGROUND_LAYERS it has, with geometry), in ``crs``:
+    what a map is drawn on, offline. Streets keep the ones cars or cyclists use."""
+    import geopandas as gpd
+
+    out = []
+    for key, style in BACKGROUND_LAYERS.items():
+        if instance is None or not instance.has(key):
+            continue
+        frame = instance.read(key)
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+            continue
+        if key == "streets" and {"car", "bike"} <= set(frame.columns):
+            frame = frame[frame["car"].astype(bool) | frame["bike"].astype(bool)]
+        out.append((frame.geometry.to_crs(crs) if crs is not None else frame.geometry, style))
+    return out

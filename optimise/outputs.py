@@ -14,9 +14,10 @@ from optimise.problem import Result
 
 def write_result(result: Result, out: Path, summary: dict[str, Any] | None = None, impact: Any = None,
                  figures: dict[str, Any] | None = None, extra_tables: dict[str, Any] | None = None,
-                 page: Any = None) -> list[Path]:
+                 page: Any = None, background: list[Any] | None = None) -> list[Path]:
     """Write ``result`` to folder ``out`` (with its figures as PNG, any extra tables, e.g.
-    alternatives, and ``page``, an ``optimise.webreport.ReportPage``, as report.html);
+    alternatives, and ``page``, an ``optimise.webreport.ReportPage``, as report.html; the flag
+    maps drawn on ``background``, the instance's context layers);
     ``summary`` is what summary.json says (default: the result's own figures). Return the
     files written (final paths)."""
     summary = dict(summary if summary is not None else result.to_dict())
@@ -40,7 +41,7 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
         if impact is not None:
             from optimise.report import write_impact_files
 
-            written += write_impact_files(tmp, impact, {}, None)
+            written += write_impact_files(tmp, impact, {}, None, background)
         text = explanation_markdown(summary)
         if text:
             (tmp / "explanation.md").write_text(text, encoding="utf-8")

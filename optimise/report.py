@@ -14,18 +14,22 @@ from optimise.files import MARKER, atomic_folder, to_json
 from optimise.plots import FLAG_COLOURS
 
 
-def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> None:
-    """The impact folder: tables, a flag map (PNG) and a Markdown report, atomically."""
+def write_impact(out: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None,
+                 background: list[Any] | None = None) -> None:
+    """The impact folder: tables, flag maps (PNG, drawn on ``background``: see
+    :func:`optimise.mapping.instance_background`), a Markdown report and report.html,
+    atomically."""
     from optimise.webreport import impact_page, write_report
 
     with atomic_folder(out) as tmp:
-        files = write_impact_files(tmp, impact, summary, resilience_table)
+        files = write_impact_files(tmp, impact, summary, resilience_table, background)
         files.append(write_report(tmp, impact_page(impact, summary)))
         (tmp / MARKER).write_text(to_json({**summary, "files": sorted(files + [MARKER])}) + "\n", encoding="utf-8")
 
 
 
-def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None) -> list[str]:
+def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], resilience_table: pd.DataFrame | None,
+                       background: list[Any] | None = None) -> list[str]:
     flags = impact.asset_flags()
     tables = {"asset_flags": flags, "system_flags": impact.system_flags(), "indicators": impact.indicators()}
     if resilience_table is not None:
@@ -33,7 +37,7 @@ def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], re
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
     files = [f"{name}.csv" for name in tables]
-    maps = flag_maps(impact, folder)
+    maps = flag_maps(impact, folder, background)
     files += maps
     (folder / "report.md").write_text(report_markdown(impact, summary, maps), encoding="utf-8")
     return files + ["report.md"]
@@ -45,7 +49,7 @@ def write_impact_files(folder: Path, impact: Impact, summary: dict[str, Any], re
 MAX_PERIOD_MAPS = 6
 
 
-def flag_maps(impact: Impact, folder: Path) -> list[str]:
+def flag_maps(impact: Impact, folder: Path, background: list[Any] | None = None) -> list[str]:
     """Static flag maps: ``flags.png``, the worst flag of each asset over the periods, and
     ``flags_<period>.png`` per period (up to MAX_PERIOD_MAPS periods); each a panel per system
     with knock-on flags. [] when the assets have no geometry."""
@@ -59,15 +63,15 @@ def flag_maps(impact: Impact, folder: Path) -> list[str]:
     several = len(periods) > 1
     title = f"{impact.scenario.name}: " + ("worst flag of each asset over " + f"{periods[0]}–{periods[-1]}"
                                            if several else f"{periods[0] if periods else ''}")
-    files = [_flag_figure(impact, worst, folder / "flags.png", title)]
+    files = [_flag_figure(impact, worst, folder / "flags.png", title, background)]
     if several and len(periods) <= MAX_PERIOD_MAPS:
         for period in periods:
             files.append(_flag_figure(impact, flags[flags["period"] == period], folder / f"flags_{period}.png",
-                                      f"{impact.scenario.name}: {period}"))
+                                      f"{impact.scenario.name}: {period}", background))
     return files
 
 
-def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str) -> str:
+def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str, context: list[Any] | None) -> str:
     """One figure: a panel per system with knock-on flags (orange, red; circles, labelled by
     name, the worst first), the plan's own works and the scenario's changes as blue squares in
     every panel, all assets faint underneath; scale bar, north arrow, legend."""
@@ -91,8 +95,9 @@ def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str) ->
     x0, y0, x1, y1 = _view(centres, [where[a] for a in pd.concat([own["asset"], knock["asset"]]) if a in where],
                            geometry.total_bounds)
     for ax, system in zip(axes.flat, systems):
-        background(ax, [(geometry[geometry.geom_type.str.contains("Line")], {"color": "#d9d9d9", "linewidth": 0.5}),
-                        (geometry[geometry.geom_type == "Point"], {"color": "#d9d9d9", "markersize": 2})])
+        shown = [(layer.cx[x0:x1, y0:y1], style) for layer, style in context or []]
+        background(ax, shown + [(geometry[geometry.geom_type.str.contains("Line")], {"color": "#cfcfcf", "linewidth": 0.4}),
+                                (geometry[geometry.geom_type == "Point"], {"color": "#cfcfcf", "markersize": 2})])
         ax.set_xlim(x0, x1)  # before the labels: they are placed inside the view
         ax.set_ylim(y0, y1)
         works = list(dict.fromkeys(where[a] for a in own["asset"] if a in where))
@@ -117,7 +122,9 @@ def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str) ->
                           label="red: service lost (knock-on)"),
                    Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS["orange"], markeredgecolor="black",
                           label="orange: under strain (knock-on)"),
-                   Line2D([], [], color="#d9d9d9", marker="o", markersize=3, label="other assets")]
+                   Line2D([], [], color="#cfcfcf", marker="o", markersize=3, label="other assets")]
+        if context:
+            handles.append(Line2D([], [], color="#e6e6e6", lw=2, label="streets, neighbourhoods (the instance's)"))
         finish_map(ax, projected=geometry.crs is not None and geometry.crs.is_projected,
                    legend_handles=handles if ax is axes.flat[0] else None)
     for ax in list(axes.flat)[len(systems):]:

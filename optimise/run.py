@@ -121,6 +121,15 @@ class Run:
         out.update(self.cascade)
         return out
 
+    def background(self) -> list[Any]:
+        """The instance's context layers for the flag maps, in the assets' CRS."""
+        from optimise.mapping import instance_background
+
+        geometry = getattr(self.case.vital, "geometry", None) if self.impact is not None else None
+        if geometry is None or self.case.instance is None:
+            return []
+        return instance_background(self.case.instance, geometry.crs)
+
     def figures(self) -> dict[str, Any]:
         return self.problem.figures(self.result, self.impact) if self.has_solution else {}
 
@@ -136,7 +145,7 @@ class Run:
             summary = self.summary()
             page = plan_page(self.problem, self.result, summary, self.impact)
             return write_result(self.result, out, summary, impact=self.impact, figures=self.figures(),
-                                extra_tables=extra, page=page)
+                                extra_tables=extra, page=page, background=self.background())
         return write_no_plan(out, self.summary())
 
 
