@@ -59,6 +59,26 @@ class MapLayer:
     weight: float = 3.0  # lines, in pixels
     shown: bool = True  # its group's checkbox starts ticked
     legend: dict[str, str] = field(default_factory=dict)  # label -> colour, for the map's key
+    interactive: bool = True  # False: context only (no popup, no hover), e.g. the streets
+
+
+def background_layer(lines: Any, around: Any, name: str = "streets (OpenStreetMap)", margin_m: float = 300.0) -> MapLayer | None:
+    """Context lines (a GeoSeries in a projected CRS, e.g. an instance's streets) as one quiet
+    layer under the plan: clipped to ``around``'s extent plus ``margin_m``, simplified to a
+    metre and merged into one feature, so that thousands of streets stay a light page."""
+    import geopandas as gpd
+    import shapely
+
+    if lines is None or around is None or not len(lines) or lines.crs is None or not lines.crs.is_projected:
+        return None
+    x0, y0, x1, y1 = around.to_crs(lines.crs).total_bounds
+    near = lines.cx[x0 - margin_m:x1 + margin_m, y0 - margin_m:y1 + margin_m]
+    if not len(near):
+        return None
+    merged = shapely.MultiLineString([g for g in near.simplify(1.0) if g is not None and g.geom_type == "LineString"])
+    frame = gpd.GeoDataFrame({"id": [name]}, geometry=[merged], crs=lines.crs)
+    return MapLayer(name, frame, name, colour="#b0b0b0", weight=1.0, interactive=False, popup=(("id", "layer"),),
+                    tooltip="id")
 
 
 def _inline_assets(leaflet: bool, plotly: bool) -> str:
@@ -143,13 +163,15 @@ def build_map(layers: list[MapLayer], *, tiles: bool = False, height: int = 640)
         aliases = [dict(layer.popup).get(c, c) for c in fields]
         tip = layer.tooltip or ("name" if "name" in fields else "id" if "id" in fields else "")
         weight = layer.weight
+        interactive = {} if layer.interactive else {"interactive": False}
         gj = folium.GeoJson(
             data, name=layer.name, show=True,
             marker=folium.CircleMarker(radius=layer.radius, fill=True, fill_opacity=0.85, weight=1),
             style_function=lambda f, w=weight: {"color": f["properties"]["_colour"], "fillColor": f["properties"]["_colour"],
                                                 "weight": w, "opacity": 0.9},
-            popup=folium.GeoJsonPopup(fields, aliases=aliases, labels=True) if fields else None,
-            tooltip=folium.GeoJsonTooltip([tip], labels=False) if tip else None,
+            popup=folium.GeoJsonPopup(fields, aliases=aliases, labels=True) if fields and layer.interactive else None,
+            tooltip=folium.GeoJsonTooltip([tip], labels=False) if tip and layer.interactive else None,
+            **interactive,
         )
         gj.add_to(fmap)
         registry.append({"layer": gj.get_name(), "group": layer.group, "period": layer.period})
@@ -293,7 +315,7 @@ table.figures td.value { font-weight: 600; }
 table.data { border-collapse: collapse; font-size: 12px; } table.data th, table.data td { border: 1px solid #ddd; padding: 2px 6px; }
 table.data th { background: #f3f3f3; position: sticky; top: 0; } td.num { text-align: right; }
 .scroll { max-height: 420px; overflow: auto; } .note { color: #666; font-size: 12px; }
-.folium-map { border: 1px solid #ccc; }
+.folium-map { border: 1px solid #ccc; } .leaflet-container { background: #fff; }
 """
 
 

@@ -105,12 +105,14 @@ SIZE_COLOURS = ("#bcbddc", "#807dba", "#54278f", "#3f007d")
 
 
 def web_layers(data: Any, result: Any) -> list[Any]:
-    """The plan on report.html's map: hubs by size class, candidate sites left closed (off at
-    first), demand points served or not, the walks (off at first), claimed areas."""
-    from optimise.webreport import MapLayer
+    """The plan on report.html's map: the streets underneath (when the instance has them),
+    hubs by size class, candidate sites left closed (off at first), demand points served or
+    not, the walks (off at first), claimed areas."""
+    from optimise.webreport import MapLayer, background_layer
 
     layers = result.layers
-    out = []
+    streets = background_layer(data.streets, layers.get("demand"))
+    out = [streets] if streets is not None else []
     if data.conflicts is not None and len(data.conflicts):
         out.append(MapLayer("claimed areas", data.conflicts, "claimed areas", colour="#7f7f7f", weight=1,
                             legend={"claimed area": "#7f7f7f"}))

@@ -250,7 +250,7 @@ class QuayWalls(Problem):
     def map_layers(self, result: Any) -> list[Any]:
         from .plots import web_layers
 
-        return web_layers(result)
+        return web_layers(self.data, result)
 
     def charts(self, result: Any) -> dict[str, Any]:
         from .plots import gantt_chart

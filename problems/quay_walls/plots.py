@@ -137,16 +137,18 @@ WORK_POPUP = (("id", "id"), ("name", "name"), ("kind", "kind"), ("district", "di
               ("pedestrian_hours_per_period", "extra pedestrian-hours a year"), ("cables_bundled", "cables moved with it"))
 
 
-def web_layers(result: Any) -> list[Any]:
-    """The schedule on report.html's map: per period the works under way, bridges and quays
-    in their colours; every work of the horizon as one layer, off at first."""
-    from optimise.webreport import MapLayer
+def web_layers(data: Any, result: Any) -> list[Any]:
+    """The schedule on report.html's map: the streets underneath (when the instance has them),
+    per period the works under way, bridges and quays in their colours; every work of the
+    horizon as one layer, off at first."""
+    from optimise.webreport import MapLayer, background_layer
 
     layers = result.layers
     if "schedule" not in layers:
         return []
     legend = {f"{kind} in works": colour for kind, colour in KIND_COLOURS.items()}
-    out = []
+    streets = background_layer(data.streets, layers["schedule"])
+    out = [streets] if streets is not None else []
     for name, frame in layers.items():
         if not name.startswith("period_"):
             continue

@@ -41,6 +41,7 @@ def test_quay_report_in_the_browser(quay_report: Path, page, tmp_path: Path) -> 
     layers = page.page.evaluate("window.optimiseMap.layers.map(l => [l.group, l.period])")
     groups = {g for g, _ in layers}
     assert "works under way" in groups and any(g.startswith("flags: ") for g in groups)
+    assert "streets (OpenStreetMap)" in groups  # the instance's own streets underneath, offline
     periods = page.page.eval_on_selector_all("#optimise-period option", "os => os.map(o => o.value)")
     assert periods[:2] == ["2027", "2028"]
 
