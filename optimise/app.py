@@ -414,8 +414,7 @@ def build_app(whatif: WhatIf) -> Any:
     point, style = {"variable": "optimiseApp.map.point"}, {"variable": "optimiseApp.map.style"}
     app = dash.Dash(__name__, title=f"optimise: {whatif.instance.name}", serve_locally=True,
                     assets_folder=str(Path(__file__).resolve().parent / "static" / "app"))
-    inputs = [html.Div([html.Label(f"{name} ({p.unit})" if p.unit else name, htmlFor=f"param-{name}",
-                                   title=p.description),
+    inputs = [html.Div([html.Label(f"{name} ({p.unit})" if p.unit else name, title=p.description),
                         dcc.Input(id={"type": "param", "name": name}, type="number", debounce=True,
                                   value=whatif.parameter_value(name), style={"width": "100%"})],
                        style={"marginBottom": "6px"}) for name, p in params.items()]

@@ -203,8 +203,8 @@ def _control_script(map_name: str, registry: list[dict], periods: list[str], gro
                     f'{html.escape(g)}</label><br>' for g, on in groups.items())
     key = "".join(f'<span style="display:inline-block;width:10px;height:10px;background:{c};margin-right:4px"></span>'
                   f'{html.escape(label)}<br>' for label, c in legend.items())
-    panel = (f'<div class="optimise-control" style="background:white;padding:6px 8px;border-radius:4px;'
-             f'font:12px sans-serif;max-height:560px;overflow:auto">'
+    panel = ('<div class="optimise-control" style="background:white;padding:6px 8px;border-radius:4px;'
+             'font:12px sans-serif;max-height:560px;overflow:auto">'
              + (f'<b>Period</b><br><select id="optimise-period">{options}</select><br>' if periods else "")
              + f'<b>Layers</b><br>{boxes}' + (f'<b>Key</b><br>{key}' if key else "") + "</div>")
     layers = ",".join(f'{{layer: {r["layer"]}, group: {json.dumps(r["group"])}, '
