@@ -94,11 +94,12 @@ class WhatIf:
         self.site_key = next((key for key, schema in self.problem_cls.tables.items()
                               if {"fixed", "forbidden"} <= {c.name for c in schema.columns} and self.instance.has(key)),
                              None)
-        sites = self.instance.read(self.site_key) if self.site_key else pd.DataFrame({"id": []})
+        # the validated table: its fixed and forbidden columns are read as the problem reads them
+        sites = self.instance.table(self.site_key, self.problem_cls.tables[self.site_key]) if self.site_key \
+            else pd.DataFrame({"id": [], "fixed": [], "forbidden": []})
         self.site_ids = set(sites["id"].astype(str))
-        self.given = {str(i): ("fixed" if _true(f) else "forbidden" if _true(b) else "")
-                      for i, f, b in zip(sites["id"], sites.get("fixed", [False] * len(sites)),
-                                         sites.get("forbidden", [False] * len(sites)))}
+        self.given = {str(i): ("fixed" if f else "forbidden" if b else "")
+                      for i, f, b in zip(sites["id"], sites["fixed"].astype(bool), sites["forbidden"].astype(bool))}
         # the problem's table of areas: a polygon drawn on the map becomes a row of it
         key = self.problem_cls.drawn_areas
         self.area_key = key if key and self.instance.has(key) else None
@@ -303,10 +304,6 @@ class WhatIf:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _true(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes")
-
-
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -326,6 +323,7 @@ def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
     import geopandas as gpd
     import pyogrio
 
+    from optimise.cascade import FLAG_ORDER
     from optimise.plots import FLAG_COLOURS
 
     layers: dict[str, Any] = {}
@@ -340,7 +338,7 @@ def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
                 frame = frame.to_crs(4326)
             colour = pd.Series("#1f77b4", index=frame.index)
             if "open" in frame.columns:
-                colour = frame["open"].map(lambda v: "#54278f" if _true(v) else "#bbbbbb")
+                colour = pd.Series(np.where(frame["open"].astype(bool), "#54278f", "#bbbbbb"), index=frame.index)
             if "served" in frame.columns:
                 colour = frame["served"].astype(float).map(lambda v: "#6baed6" if v > 0.5 else "#999999")
             if "start" in frame.columns:
@@ -363,7 +361,7 @@ def plan_features(solve: Solve, whatif: WhatIf) -> dict[str, Any]:
         # the knock-on flags of the cascade check, each asset at its worst over the periods
         table = pd.read_csv(flags)
         table = table[table["flag"].isin(["orange", "red"])].copy()
-        table["rank"] = table["flag"].map({"orange": 1, "red": 2})
+        table["rank"] = table["flag"].map(FLAG_ORDER)
         worst = table.sort_values(["rank", "period"], ascending=[False, True]).drop_duplicates("asset")
         where = worst.merge(assets, left_on="asset", right_on="id", how="inner", suffixes=("", "_asset"))
         if len(where):

@@ -252,6 +252,14 @@ class Impact:
     states: list[PeriodState]
     _flags: pd.DataFrame | None = field(default=None, repr=False)
 
+    def knock_ons(self, flags: pd.DataFrame) -> pd.Series:
+        """Per row of ``flags`` (an asset_flags table): True for a knock-on effect (orange,
+        red) on an asset the scenario does not take out itself. The plan's works and a
+        scenario's closures are its own changes, shown apart; an asset given more load (a
+        hub's charging) is flagged as usual."""
+        own = {c.asset for c in self.scenario.changes if c.planned or c.kind == "outage"}
+        return flags["flag"].isin(["orange", "red"]) & ~flags["asset"].isin(own)
+
     def worst_flags(self) -> dict[Any, str]:
         """The worst flag of each flagged asset over all periods (absent: green)."""
         worst: dict[Any, str] = {}

@@ -78,6 +78,8 @@ def instance_background(instance: Any, crs: Any = None) -> list[tuple[Any, dict[
     what a map is drawn on, offline. Streets keep the ones cars or cyclists use."""
     import geopandas as gpd
 
+    from optimise.streets import street_lines
+
     out = []
     for key, style in BACKGROUND_LAYERS.items():
         if instance is None or not instance.has(key):
@@ -85,7 +87,6 @@ def instance_background(instance: Any, crs: Any = None) -> list[tuple[Any, dict[
         frame = instance.read(key)
         if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
             continue
-        if key == "streets" and {"car", "bike"} <= set(frame.columns):
-            frame = frame[frame["car"].astype(bool) | frame["bike"].astype(bool)]
-        out.append((frame.geometry.to_crs(crs) if crs is not None else frame.geometry, style))
+        lines = street_lines(frame) if key == "streets" else frame.geometry
+        out.append((lines.to_crs(crs) if crs is not None else lines, style))
     return out

@@ -84,9 +84,9 @@ def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str, co
     vs = impact.vs
     geometry = vs.geometry.reset_index(drop=True)
     where = {a: k for k, a in enumerate(vs.assets["id"])}
-    changed = {c.asset for c in impact.scenario.changes if c.planned or c.kind == "outage"}
-    own = flags[flags["asset"].isin(changed) | flags["flag"].isin(["planned", "opportunity"])]
-    knock = flags[flags["flag"].isin(["orange", "red"]) & ~flags["asset"].isin(changed)]
+    is_knock = impact.knock_ons(flags)
+    own = flags[~is_knock & (flags["flag"] != "green")]
+    knock = flags[is_knock]
     systems = sorted(knock["system"].unique()) or ["all systems"]
     cols = min(3, len(systems))
     rows = -(-len(systems) // cols)

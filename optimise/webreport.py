@@ -120,6 +120,11 @@ def format_value(value: Any, column: str = "") -> str:
     return str(value)
 
 
+def _tooltip(layer: MapLayer, columns: Any) -> str:
+    """The column shown on hover: the layer's choice, else name, else id, else none."""
+    return layer.tooltip or ("name" if "name" in columns else "id" if "id" in columns else "")
+
+
 def _features(layer: MapLayer, colour: str) -> dict[str, Any]:
     """The layer as GeoJSON in WGS84, its properties formatted for people, each feature's
     colour in ``_colour``."""
@@ -127,7 +132,7 @@ def _features(layer: MapLayer, colour: str) -> dict[str, Any]:
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     columns = [c for c, _ in layer.popup] if layer.popup else [c for c in frame.columns if c != frame.geometry.name]
-    tip = layer.tooltip or ("name" if "name" in frame.columns else "id" if "id" in frame.columns else "")
+    tip = _tooltip(layer, frame.columns)
     props = pd.DataFrame({c: frame[c].map(lambda v, c=c: format_value(v, c)) for c in dict.fromkeys(columns + ([tip] if tip else []))
                           if c in frame.columns and not c.startswith("_")}, index=frame.index)
     props["_colour"] = frame[layer.colour].astype(str) if layer.colour in frame.columns else colour
@@ -161,7 +166,7 @@ def build_map(layers: list[MapLayer], *, tiles: bool = False, height: int = 640)
         fields = [c for c, _ in layer.popup if c in data["features"][0]["properties"]] if layer.popup else \
             [c for c in data["features"][0]["properties"] if not c.startswith("_")]
         aliases = [dict(layer.popup).get(c, c) for c in fields]
-        tip = layer.tooltip or ("name" if "name" in fields else "id" if "id" in fields else "")
+        tip = _tooltip(layer, fields)
         weight = layer.weight
         interactive = {} if layer.interactive else {"interactive": False}
         gj = folium.GeoJson(
@@ -278,10 +283,7 @@ def flag_layers(impact: Any) -> list[MapLayer]:
              ("explanation", "why"))
     popup = tuple((c, label) for c, label in popup if c in frame.columns)
     out = []
-    # the assets the plan or scenario takes out itself (its works, a bridge it closes) apart
-    # from the knock-on effects; an asset given more load (a hub's charging) is flagged as usual
-    changed = {c.asset for c in impact.scenario.changes if c.planned or c.kind == "outage"}
-    knock_on = frame["flag"].isin(["orange", "red"]) & ~frame["asset"].isin(changed)
+    knock_on = impact.knock_ons(frame)
     for period, part in frame.groupby("period", sort=True):
         works = part[~knock_on.loc[part.index]]
         if len(works):

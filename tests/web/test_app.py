@@ -38,6 +38,16 @@ def _wait_for_plan(page: Any, number: int) -> None:
                            timeout=90_000)
 
 
+def _click_feature(page: Any, ident: str, zoom: int) -> None:
+    """A real mouse click on the map feature with this id (centred at ``zoom`` first)."""
+    x, y = page.evaluate(f"(() => {{ const m = window.optimiseApp.features[{ident!r}];"
+                         f" m._map.setView(m.getLatLng(), {zoom}, {{animate: false}});"
+                         " const p = m._map.latLngToContainerPoint(m.getLatLng());"
+                         " const box = m._map.getContainer().getBoundingClientRect();"
+                         " return [box.left + p.x, box.top + p.y]; })()")
+    page.mouse.click(x, y)
+
+
 def test_forbid_a_site_and_solve_again(served: tuple[WhatIf, str], page, tmp_path: Path) -> None:
     whatif, url = served
     page.page.goto(url)
@@ -46,12 +56,7 @@ def test_forbid_a_site_and_solve_again(served: tuple[WhatIf, str], page, tmp_pat
     site = str(hubs.loc[hubs["open"].astype(bool), "id"].iloc[0])
     page.page.wait_for_function(f"window.optimiseApp.features[{site!r}] !== undefined")
     page.page.wait_for_timeout(1500)  # the map draws the plan once more as the page settles
-    x, y = page.page.evaluate(f"(() => {{ const m = window.optimiseApp.features[{site!r}];"
-                              " m._map.setView(m.getLatLng(), 17, {animate: false});"
-                              " const p = m._map.latLngToContainerPoint(m.getLatLng());"
-                              " const box = m._map.getContainer().getBoundingClientRect();"
-                              " return [box.left + p.x, box.top + p.y]; })()")
-    page.page.mouse.click(x, y)
+    _click_feature(page.page, site, 17)
     page.page.wait_for_function(f"document.querySelector('#whatif').innerText.includes('{site}')")
     assert "sites.forbidden" in page.page.inner_text("#whatif")
     page.page.click("#solve")
@@ -148,12 +153,7 @@ def test_close_a_bridge_in_a_year_and_solve_again(tmp_path: Path, page) -> None:
         # the cascade check's knock-on flags are on the map, as rings in their colours
         page.page.wait_for_function("document.querySelectorAll('path[stroke=\"#ff7f0e\"]').length > 0")
         page.page.wait_for_timeout(1500)
-        x, y = page.page.evaluate(f"(() => {{ const m = window.optimiseApp.features[{work!r}];"
-                                  " m._map.setView(m.getLatLng(), 18, {animate: false});"
-                                  " const p = m._map.latLngToContainerPoint(m.getLatLng());"
-                                  " const box = m._map.getContainer().getBoundingClientRect();"
-                                  " return [box.left + p.x, box.top + p.y]; })()")
-        page.page.mouse.click(x, y)  # the year chosen is the first, 2027
+        _click_feature(page.page, work, 18)  # the year chosen is the first, 2027
         page.page.wait_for_function(f"document.querySelector('#whatif').innerText.includes('{work}')")
         assert whatif.overrides() == {"works.start": {work: 2027}}
         page.page.click("#solve")

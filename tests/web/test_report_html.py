@@ -13,20 +13,21 @@ from optimise.webreport import WORKS_GROUP, MapLayer, ReportPage, format_value, 
 from tests.conftest import ROOT, run_cli
 
 
-@pytest.fixture(scope="module")
-def quay_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("quays") / "out"
-    run = run_cli("solve", ROOT / "instances" / "amsterdam-quays-small", "--out", out)
+def _solved_report(tmp_path_factory: pytest.TempPathFactory, instance: str) -> Path:
+    out = tmp_path_factory.mktemp(instance) / "out"
+    run = run_cli("solve", ROOT / "instances" / instance, "--out", out)
     assert run.code == 0, run.stderr
     return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def quay_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _solved_report(tmp_path_factory, "amsterdam-quays-small")
 
 
 @pytest.fixture(scope="module")
 def hub_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("hubs") / "out"
-    run = run_cli("solve", ROOT / "instances" / "pijp-hubs", "--out", out)
-    assert run.code == 0, run.stderr
-    return out / "report.html"
+    return _solved_report(tmp_path_factory, "pijp-hubs")
 
 
 def test_the_report_loads_nothing_from_the_network(quay_report: Path) -> None:
