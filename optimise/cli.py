@@ -146,9 +146,16 @@ def solve(
 
         check_alternatives(n_alternatives, within / 100.0)
     ask = Ask(alternatives=n_alternatives, within=within / 100.0, explain=explain)
+    drawing = None
+    if out is not None:
+        from optimise.outputs import warm_up
+
+        drawing = warm_up(case.problem)
     run = solve_case(case, options, ask, say=lambda line: console.err.print(console.text(line)))
+    if drawing is not None:
+        drawing.join()
     if out is not None and (run.has_solution or run.result.status == "infeasible"):
-        run.write(out)
+        run.write(out, parallel=True)
         console.err.print(console.text(f"wrote {out}/" if run.has_solution
                                        else f"wrote {out}/ (no plan: summary.json, explanation.md)"))
     if json_out:
@@ -332,8 +339,8 @@ def check(
         from optimise.webreport import plan_page
 
         write_result(found.result, out, summary, impact=found.impact,
-                     figures=case.problem.figures(found.result, found.impact),
-                     page=plan_page(case.problem, found.result, summary, found.impact))
+                     figure_parts=case.problem.figure_parts(found.result, found.impact),
+                     page=plan_page(case.problem, found.result, summary, found.impact), parallel=True)
         console.err.print(console.text(f"wrote {out}/"))
     if json_out:
         sys.stdout.write(to_json(summary, indent=None) + "\n")

@@ -1,55 +1,53 @@
 """Writing a result folder: ``summary.json``, the solution tables (CSV and Parquet) and the
 layers (one GeoPackage, a layer per table with geometry). The folder is assembled aside
-and swapped in whole (see :func:`optimise.files.atomic_folder`)."""
+and swapped in whole (see :func:`optimise.files.atomic_folder`).
+
+Pictures and the web report take most of the writing time (matplotlib, label placement,
+folium); with ``parallel`` they are drawn side by side in forked worker processes, one per
+core, while this process writes the tables and layers."""
 
 from __future__ import annotations
 
+import importlib
+import multiprocessing
+import os
+import sys
+import threading
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from optimise.files import MARKER, atomic_folder, to_json
 from optimise.problem import Result
 
 
+#: A part of a plan's pictures: draws some of them, by file stem (see Problem.figure_parts).
+FigurePart = Callable[[], dict[str, Any]]
+
+
 def write_result(result: Result, out: Path, summary: dict[str, Any] | None = None, impact: Any = None,
                  figures: dict[str, Any] | None = None, extra_tables: dict[str, Any] | None = None,
-                 page: Any = None, background: list[Any] | None = None) -> list[Path]:
-    """Write ``result`` to folder ``out`` (with its figures as PNG, any extra tables, e.g.
-    alternatives, and ``page``, an ``optimise.webreport.ReportPage``, as report.html; the flag
-    maps drawn on ``background``, the instance's context layers);
-    ``summary`` is what summary.json says (default: the result's own figures). Return the
-    files written (final paths)."""
+                 page: Any = None, background: list[Any] | None = None, figure_parts: list[FigurePart] = (),
+                 parallel: bool = False) -> list[Path]:
+    """Write ``result`` to folder ``out`` (with its figures as PNG: ``figures`` drawn already,
+    ``figure_parts`` drawn here; any extra tables, e.g. alternatives, and ``page``, an
+    ``optimise.webreport.ReportPage``, as report.html; the flag maps drawn on ``background``,
+    the instance's context layers); ``summary`` is what summary.json says (default: the
+    result's own figures). ``parallel``: draw the pictures and the report in worker processes
+    (see :func:`run_jobs`). Return the files written (final paths)."""
     summary = dict(summary if summary is not None else result.to_dict())
-    written: list[str] = []
     with atomic_folder(out) as tmp:
-        for name, table in (extra_tables or {}).items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
-            written.append(f"{name}.csv")
-        written += save_figures(tmp, figures or {})
-        for name, table in result.tables.items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
-            written += [f"{name}.csv", f"{name}.parquet"]
-        if result.layers:
-            gpkg = tmp / "layers.gpkg"
-            for name, layer in result.layers.items():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
-            written.append("layers.gpkg")
-        if impact is not None:
-            from optimise.report import write_impact_files
-
-            written += write_impact_files(tmp, impact, {}, None, background)
-        text = explanation_markdown(summary)
-        if text:
-            (tmp / "explanation.md").write_text(text, encoding="utf-8")
-            written.append("explanation.md")
+        # the slow drawing jobs, the longest first (figure parts, the web report, the flag maps)
+        jobs: list[Callable[[], list[str]]] = [lambda part=part: save_figures(tmp, part()) for part in figure_parts]
         if page is not None:
-            from optimise.webreport import write_report
+            jobs.append(lambda: [_write_report(tmp, page)])
+        if impact is not None:
+            jobs.append(lambda: _write_impact_files(tmp, impact, background))
 
-            written.append(write_report(tmp, page))
+        def tables() -> list[str]:
+            return _write_tables(tmp, result, extra_tables or {}, figures or {}, summary)
+
+        written = run_jobs(jobs, tables, parallel=parallel)
         summary["files"] = sorted(written + [MARKER])
         # summary.json last: its presence marks a complete result folder.
         (tmp / MARKER).write_text(to_json(summary) + "\n", encoding="utf-8")
@@ -57,8 +55,110 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
     return [out / name for name in written]
 
 
+def _write_tables(tmp: Path, result: Result, extra_tables: dict[str, Any], figures: dict[str, Any],
+                  summary: dict[str, Any]) -> list[str]:
+    written: list[str] = []
+    for name, table in extra_tables.items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+        written.append(f"{name}.csv")
+    written += save_figures(tmp, figures)
+    for name, table in result.tables.items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+        table.to_parquet(tmp / f"{name}.parquet", index=False)
+        written += [f"{name}.csv", f"{name}.parquet"]
+    if result.layers:
+        gpkg = tmp / "layers.gpkg"
+        for name, layer in result.layers.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+        written.append("layers.gpkg")
+    text = explanation_markdown(summary)
+    if text:
+        (tmp / "explanation.md").write_text(text, encoding="utf-8")
+        written.append("explanation.md")
+    return written
+
+
+def _write_report(tmp: Path, page: Any) -> str:
+    from optimise.webreport import write_report
+
+    return write_report(tmp, page)
+
+
+def _write_impact_files(tmp: Path, impact: Any, background: list[Any] | None) -> list[str]:
+    from optimise.report import write_impact_files
+
+    return write_impact_files(tmp, impact, {}, None, background)
+
+
+#: What drawing a result folder imports (about 0.7 s): :func:`warm_up` imports it while the
+#: solver runs.
+DRAWING_MODULES = ("optimise.plots", "matplotlib.pyplot", "adjustText", "matplotlib_scalebar.scalebar",
+                   "optimise.mapping", "optimise.report", "folium", "optimise.webreport", "pyogrio")
+
+
+def warm_up(problem: Any = None) -> threading.Thread:
+    """Import what drawing a result folder needs (and ``problem``'s own plots module) in a
+    thread, started before a solve: HiGHS releases the GIL while it runs, so the imports
+    cost no time there. Join the thread before writing (workers are forked then)."""
+    names = list(DRAWING_MODULES)
+    if problem is not None:
+        names.append(f"{type(problem).__module__}.plots")
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # a problem without a plots module: nothing to prepare
+                pass
+
+    thread = threading.Thread(target=run, name="optimise-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+#: The jobs of the current :func:`run_jobs` call, read by the forked workers (closures cannot
+#: be pickled; a forked worker has them in its copy of this module).
+_JOBS: list[Callable[[], list[str]]] = []
+
+
+def _run_job(k: int) -> list[str]:
+    return _JOBS[k]()
+
+
+def can_fork() -> bool:
+    """Whether output jobs can run in forked workers here: a platform with fork, more than
+    one core, and not inside a daemonic process (a batch worker, which may have no children)."""
+    return ("fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+            and not multiprocessing.current_process().daemon)
+
+
+def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], *, parallel: bool) -> list[str]:
+    """Run ``own`` here and ``jobs`` (each writes files and returns their names) either after
+    it or, with ``parallel`` where :func:`can_fork`, in forked workers (one per core) while
+    ``own`` runs. A job that fails raises here, with the worker's traceback."""
+    global _JOBS
+    if not parallel or not jobs or not can_fork():
+        written = own()
+        return written + [name for job in jobs for name in job()]
+    # a forked worker flushes the streams it inherited when it ends: flush them now, once
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
+            pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
+            written = own()
+            return written + [name for names in pending.get() for name in names]
+    finally:
+        _JOBS = []
+
+
 def save_figures(folder: Path, figures: dict[str, Any]) -> list[str]:
     """Save matplotlib figures as ``NAME.png`` in ``folder`` and close them."""
+    if not figures:
+        return []
     import matplotlib.pyplot as plt
 
     names = []

@@ -353,6 +353,12 @@ class Problem(ABC):
         """Matplotlib figures of a solved plan, by file stem (e.g. {"map": fig})."""
         return {}
 
+    def figure_parts(self, result: "Result", impact: Any = None) -> list[Any]:
+        """The same figures as :meth:`figures`, as parts that can be drawn apart (each a
+        function drawing some of them, by file stem): result folders draw the parts side by
+        side. By default one part, all of them."""
+        return [lambda: self.figures(result, impact)]
+
     def map_layers(self, result: "Result") -> list[Any]:
         """The plan's layers on report.html's web map (``optimise.webreport.MapLayer``). By
         default every layer of the result, each its own group; a layer named

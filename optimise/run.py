@@ -130,12 +130,10 @@ class Run:
             return []
         return instance_background(self.case.instance, geometry.crs)
 
-    def figures(self) -> dict[str, Any]:
-        return self.problem.figures(self.result, self.impact) if self.has_solution else {}
-
-    def write(self, out: Path) -> list[Path]:
+    def write(self, out: Path, *, parallel: bool = False) -> list[Path]:
         """The result folder (plan tables, layers, figures, report) or, without a plan, its
-        summary and explanation; atomically."""
+        summary and explanation; atomically. ``parallel``: pictures and report drawn side by
+        side in worker processes (not in a batch, whose workers have a core each)."""
         from optimise.outputs import write_no_plan, write_result
 
         if self.has_solution:
@@ -144,8 +142,9 @@ class Run:
 
             summary = self.summary()
             page = plan_page(self.problem, self.result, summary, self.impact)
-            return write_result(self.result, out, summary, impact=self.impact, figures=self.figures(),
-                                extra_tables=extra, page=page, background=self.background())
+            return write_result(self.result, out, summary, impact=self.impact,
+                                figure_parts=self.problem.figure_parts(self.result, self.impact),
+                                extra_tables=extra, page=page, background=self.background(), parallel=parallel)
         return write_no_plan(out, self.summary())
 
 

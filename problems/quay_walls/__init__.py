@@ -247,6 +247,13 @@ class QuayWalls(Problem):
 
         return {"gantt": gantt(self.data, result), **period_maps(self.data, result, impact)}
 
+    def figure_parts(self, result: Any, impact: Any = None) -> list[Any]:
+        """The Gantt chart, and each period's map, drawn apart."""
+        from .plots import gantt, period_maps
+
+        return [lambda: {"gantt": gantt(self.data, result)}] + [
+            lambda period=period: period_maps(self.data, result, impact, [period]) for period in self.data.periods]
+
     def map_layers(self, result: Any) -> list[Any]:
         from .plots import web_layers
 

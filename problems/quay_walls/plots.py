@@ -59,10 +59,11 @@ def gantt(data: Any, result: Any, ax: Any = None) -> Any:
     return fig
 
 
-def period_maps(data: Any, result: Any, impact: Any = None) -> dict[str, Any]:
-    """For each period a map: the streets underneath (real where the instance has them), the
-    works under way by kind and named, the other works faint, the street links the cascade
-    check flags in that period; legend, scale bar, north arrow."""
+def period_maps(data: Any, result: Any, impact: Any = None, periods: Any = None) -> dict[str, Any]:
+    """For each period (of ``periods``, default all) a map: the streets underneath (real
+    where the instance has them), the works under way by kind and named, the other works
+    faint, the street links the cascade check flags in that period; legend, scale bar, north
+    arrow."""
     if data.geometry is None:
         return {}
     from matplotlib.lines import Line2D
@@ -83,7 +84,7 @@ def period_maps(data: Any, result: Any, impact: Any = None) -> dict[str, Any]:
     pad = 200.0
     streets = data.streets.cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad] if data.streets is not None else None
     projected = geometry.crs is None or geometry.crs.is_projected
-    for period in data.periods:
+    for period in data.periods if periods is None else periods:
         period = int(period)
         active = np.array([s is not None and not _na(s) and int(s) <= period <= int(e) for s, e in zip(start, end)])
         fig, ax = plt.subplots(figsize=(9, 9))
