@@ -37,12 +37,13 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
     (see :func:`run_jobs`). Return the files written (final paths)."""
     summary = dict(summary if summary is not None else result.to_dict())
     with atomic_folder(out) as tmp:
-        # the slow drawing jobs, the longest first (figure parts, the web report, the flag maps)
-        jobs: list[Callable[[], list[str]]] = [lambda part=part: save_figures(tmp, part()) for part in figure_parts]
-        if page is not None:
-            jobs.append(lambda: [_write_report(tmp, page)])
+        # the slow drawing jobs, the longest first (the flag maps, the web report, the figure parts)
+        jobs: list[Callable[[], list[str]]] = []
         if impact is not None:
             jobs.append(lambda: _write_impact_files(tmp, impact, background))
+        if page is not None:
+            jobs.append(lambda: [_write_report(tmp, page)])
+        jobs += [lambda part=part: save_figures(tmp, part()) for part in figure_parts]
 
         def tables() -> list[str]:
             return _write_tables(tmp, result, extra_tables or {}, figures or {}, summary)
@@ -94,7 +95,7 @@ def _write_impact_files(tmp: Path, impact: Any, background: list[Any] | None) ->
 
 #: What drawing a result folder imports (about 0.7 s): :func:`warm_up` imports it while the
 #: solver runs.
-DRAWING_MODULES = ("optimise.plots", "matplotlib.pyplot", "adjustText", "matplotlib_scalebar.scalebar",
+DRAWING_MODULES = ("adjustText", "matplotlib_scalebar.scalebar",
                    "optimise.mapping", "optimise.report", "folium", "optimise.webreport", "pyogrio")
 
 
@@ -107,6 +108,9 @@ def warm_up(problem: Any = None) -> threading.Thread:
         names.append(f"{type(problem).__module__}.plots")
 
     def run() -> None:
+        from optimise.plots import pyplot
+
+        pyplot()  # matplotlib on the file backend, as the drawing expects
         for name in names:
             try:
                 importlib.import_module(name)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -10,6 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from optimise.cli import app
+
+# Tests compute derived data afresh (no user cache read or written); tests/engine/test_cache.py
+# turns the cache on where it is the subject.
+os.environ["OPTIMISE_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -34,7 +34,7 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from optimise.mapping import background, finish_map, label
+    from optimise.mapping import background, draw_layer, finish_map, label
 
     plt = pyplot()
     if ax is None:
@@ -54,7 +54,7 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
         background(ax, [(data.streets.cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad], {"color": "#e0e0e0", "linewidth": 0.5})])
         handles.append(Line2D([], [], color="#e0e0e0", lw=2, label="streets (OpenStreetMap)"))
     if data.conflicts is not None and len(data.conflicts):
-        data.conflicts.plot(ax=ax, facecolor="none", edgecolor="#7f7f7f", hatch="///", linewidth=0.6, zorder=1)
+        draw_layer(ax, data.conflicts, facecolor="none", edgecolor="#7f7f7f", hatch="///", linewidth=0.6, zorder=1)
         claim = "claim" if "claim" in data.conflicts.columns else "id" if "id" in data.conflicts.columns else None
         if claim:
             centre = data.conflicts.geometry.representative_point()
@@ -63,7 +63,7 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
         handles.append(Patch(facecolor="none", edgecolor="#7f7f7f", hatch="///", label="claimed area (no hub)"))
     layers = result.layers
     if "assignment" in layers:
-        layers["assignment"].plot(ax=ax, color="#bbbbbb", linewidth=0.3, zorder=2)
+        draw_layer(ax, layers["assignment"], color="#bbbbbb", linewidth=0.3, zorder=2)
         handles.append(Line2D([], [], color="#bbbbbb", lw=1, label="walk to the hub"))
     users = demand["users"].to_numpy(float)
     scale = 30.0 / max(users.max(), 1.0)

@@ -68,7 +68,7 @@ def period_maps(data: Any, result: Any, impact: Any = None, periods: Any = None)
         return {}
     from matplotlib.lines import Line2D
 
-    from optimise.mapping import background, finish_map, label
+    from optimise.mapping import background, draw_layer, finish_map, label
 
     plt = pyplot()
     sched = result.tables["schedule"]
@@ -100,14 +100,14 @@ def period_maps(data: Any, result: Any, impact: Any = None, periods: Any = None)
             for flag in ("orange", "red"):
                 mask = vs.assets["id"].isin(set(here.loc[here["flag"] == flag, "asset"])).to_numpy()
                 if mask.any():
-                    geo[mask].plot(ax=ax, color=FLAG_COLOURS[flag], linewidth=1.6, markersize=10, alpha=0.75,
+                    draw_layer(ax, geo[mask], color=FLAG_COLOURS[flag], linewidth=1.6, markersize=10, alpha=0.75,
                                    zorder=3)
                     handles.append(Line2D([], [], color=FLAG_COLOURS[flag], lw=2,
                                           label=f"{flag} flag (knock-on, {int(mask.sum())})"))
         for kind, colour in KIND_COLOURS.items():
             mask = active & (sched["kind"].to_numpy() == kind)
             if mask.any():
-                geometry[mask].plot(ax=ax, color=colour, linewidth=3.0, markersize=30, zorder=4)
+                draw_layer(ax, geometry[mask], color=colour, linewidth=3.0, markersize=30, zorder=4)
                 handles.append(Line2D([], [], color=colour, lw=3, marker="o", markersize=5,
                                       label=f"{kind} in works ({int(mask.sum())})"))
         # names of the works under way, the costliest first

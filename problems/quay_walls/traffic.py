@@ -118,12 +118,43 @@ def _reroute_all(closures: Closures, edges: np.ndarray, shares: np.ndarray, with
     return {m: closures.network.reroute(m, edges, shares[:, k], with_paths) for k, m in enumerate(MODES)}
 
 
+#: The parameters the traffic figures depend on (and nothing else: the cache key has these).
+TRAFFIC_PARAMETERS = ("hours_per_period", "speed_kmh", "bike_speed_kmh", "walk_speed_kmh", "cut_hours",
+                      "weight_bike_hour", "weight_walk_hour", "nox_g_per_vkm", "min_interaction", "max_interactions")
+#: The tables they read.
+TRAFFIC_TABLES = ("streets", "closures", "nodes")
+
+
 def traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, tables: dict[str, pd.DataFrame],
                     params: dict[str, Any], labels: dict[str, str], starts: list[np.ndarray], duration: np.ndarray
                     ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]], pd.DataFrame]:
     """η, α (and vehicle-km, trips cut, hours per mode) of each work per period of closure;
     the interactions the model keeps; the pairs whose joint closure cuts the network; every
-    interaction."""
+    interaction. Computed once per distinct input (``optimise.cache``): the detours of a
+    city's works take seconds, and a what-if on budgets or weights does not change them."""
+    from optimise import cache, streets
+
+    params = {name: params[name] for name in TRAFFIC_PARAMETERS}  # a name missing here fails at once
+    used = {name: tables[name] for name in TRAFFIC_TABLES if name in tables}
+    columns = [c for c in ("id", "link", "closure_share") if c in works.columns]
+    assets = vital.assets if vital is not None and "closures" not in used else None
+    entry = cache.key(pd.DataFrame(works[columns]), used, assets, params, list(starts), np.asarray(duration),
+                      code=(_traffic_figures, _from_tables, _from_links, _figures, _interactions, _shortlist, streets))
+
+    def compute() -> dict[str, np.ndarray]:
+        traffic, kept, conflicts, every = _traffic_figures(works, vital, tables, params, labels, starts, duration)
+        return {**{f"traffic/{k}": v for k, v in vars(traffic).items()}, **cache.frame_arrays("kept", kept),
+                **cache.frame_arrays("every", every), "conflicts": np.array(conflicts, dtype=int).reshape(-1, 2)}
+
+    stored = cache.remembered("quay-traffic", entry, compute)
+    traffic = ClosureTraffic(**{k.split("/", 1)[1]: v for k, v in stored.items() if k.startswith("traffic/")})
+    conflicts = [(int(a), int(b)) for a, b in stored["conflicts"]]
+    return traffic, cache.arrays_frame("kept", stored), conflicts, cache.arrays_frame("every", stored)
+
+
+def _traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, tables: dict[str, pd.DataFrame],
+                     params: dict[str, Any], labels: dict[str, str], starts: list[np.ndarray], duration: np.ndarray
+                     ) -> tuple[ClosureTraffic, pd.DataFrame, list[tuple[int, int]], pd.DataFrame]:
     n = len(works)
     if "closures" in tables:
         closures = _from_tables(works, tables, labels)
