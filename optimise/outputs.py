@@ -128,7 +128,13 @@ _JOBS: list[Callable[[], list[str]]] = []
 
 
 def _run_job(k: int) -> list[str]:
-    return _JOBS[k]()
+    try:
+        names = _JOBS[k]()
+    except StopIteration as exc:  # inside the pool's machinery it would end the job silently
+        raise RuntimeError(f"an output job stopped with StopIteration: {exc!r}") from exc
+    if not isinstance(names, list):
+        raise RuntimeError(f"an output job returned {names!r} instead of the files it wrote")
+    return names
 
 
 def can_fork() -> bool:
@@ -145,7 +151,11 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
     global _JOBS
     if not parallel or not jobs or not can_fork():
         written = own()
-        return written + [name for job in jobs for name in job()]
+        _JOBS = jobs
+        try:
+            return written + [name for k in range(len(jobs)) for name in _run_job(k)]
+        finally:
+            _JOBS = []
     # a forked worker flushes the streams it inherited when it ends: flush them now, once
     sys.stdout.flush()
     sys.stderr.flush()

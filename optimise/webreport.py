@@ -20,6 +20,8 @@ switches years and systems on and off. Problems say how their layers look
 
 from __future__ import annotations
 
+import itertools
+
 import html
 import json
 from dataclasses import dataclass, field
@@ -157,7 +159,7 @@ def build_map(layers: list[MapLayer], *, tiles: bool = False, height: int = 640)
     fmap = folium.Map(tiles=None, control_scale=True, width="100%", height=height)
     fmap.default_js, fmap.default_css = [], []  # Leaflet is inlined by the page (see module docstring)
     fmap.fit_bounds([[south, west], [north, east]])
-    registry, colours = [], iter(PALETTE * 10)
+    registry, colours = [], itertools.cycle(PALETTE)  # a city's 20 periods of layers outrun any palette
     for layer in usable:
         colour = layer.colour if layer.colour.startswith("#") else next(colours)
         data = _features(layer, colour)
