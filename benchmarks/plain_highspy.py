@@ -249,6 +249,7 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--option", action="append", default=[], help="NAME=VALUE: a HiGHS option (experiments)")
     args = parser.parse_args()
     from optimise.run import load_case
 
@@ -258,6 +259,11 @@ def main() -> int:
     started = time.perf_counter()
     matrix, offset = build(problem.data, problem.params)
     h = matrix.highs(offset, args)
+    for text in args.option:
+        name, value = text.split("=", 1)
+        current = h.getOptionValue(name)
+        current = current[1] if isinstance(current, tuple) else current
+        h.setOptionValue(name, (value == "true") if isinstance(current, bool) else type(current)(value))
     built = time.perf_counter()
     h.run()
     solved = time.perf_counter()

@@ -14,7 +14,8 @@ Panel's Leaflet maps go through ipywidgets; Shiny's would too.
 
 Every solve is ``optimise solve`` run as a child process, with the what-if as ``--set``
 overrides, into a fresh result folder: the command line's own pipeline, so nothing is solved
-differently, and "stop" ends that process (the plan before stays). What a browser sends is data:
+differently, and "stop" ends that process (the plan before stays). From the second solve on,
+HiGHS starts from the last plan (``--start``), less what the new what-if no longer allows. What a browser sends is data:
 a site id is accepted only if the instance has it, a parameter only if the problem declares it,
 with a number for a number; nothing the browser sends becomes a path or a command.
 """
@@ -260,6 +261,9 @@ class WhatIf:
             solve = Solve(number, folder, self.overrides())
             command = [str(Path(sys.executable).parent / "optimise"), "solve", str(self.instance_path),
                        "--out", str(solve.out), "--json", "-v"]
+            before = self.plans()
+            if before:
+                command += ["--start", str(before[-1].out)]
             for key, value in solve.overrides.items():
                 command += ["--set", f"{key}={_toml_value(value)}"]
             with open(solve.log, "w", encoding="utf-8") as log, open(folder / "summary.out", "w") as out:

@@ -132,6 +132,7 @@ def solve(
     n_alternatives: Annotated[Optional[int], typer.Option("--alternatives", help="Also find K plans, each as different as possible from those before, within --within percent of the optimum.")] = None,
     within: Annotated[float, typer.Option("--within", help="Slack for --alternatives, in percent of the optimum.")] = 5.0,
     explain: Annotated[bool, typer.Option("--explain", help="Also report which rules bind in the plan and what relaxing each would gain.")] = False,
+    start: Annotated[Optional[Path], typer.Option("--start", help="A result folder (an earlier solve --out): HiGHS starts from its plan, less what this question no longer allows.")] = None,
 ) -> None:
     """Solve an instance and report the plan, with the solver status and gap."""
     from optimise.files import check_output_folder
@@ -145,7 +146,9 @@ def solve(
         from optimise.tradeoffs import check_alternatives
 
         check_alternatives(n_alternatives, within / 100.0)
-    ask = Ask(alternatives=n_alternatives, within=within / 100.0, explain=explain)
+    if start is not None and (n_alternatives is not None or explain):
+        raise InputError("goes with a plain solve, not with --alternatives or --explain", field="--start")
+    ask = Ask(alternatives=n_alternatives, within=within / 100.0, explain=explain, start=start)
     drawing = None
     if out is not None:
         from optimise.outputs import warm_up

@@ -256,6 +256,16 @@ class Problem(ABC):
         ``time.perf_counter()`` value) bounds the heuristic's time, ``seed`` its choices."""
         return None
 
+    def plan_values(self, model: pyo.ConcreteModel, tables: dict[str, pd.DataFrame],
+                    files: dict[str, str]) -> list[tuple[Any, float]]:
+        """A plan given as its decision tables (``plan_tables``, as a result folder holds
+        them) as values of ``model``'s integer variables, for HiGHS to start from: a what-if's
+        second question starts from the first answer. A decision the model no longer allows
+        (a site since forbidden, a start outside a work's new window) is left out, and HiGHS
+        repairs or drops the start. Returned as (variable, value) pairs (Pyomo variables are
+        not hashable). Default: the problem cannot start from a plan ([])."""
+        return []
+
     def scenario(self, result: "Result") -> Any:
         """The plan as an ``optimise.cascade.Scenario`` for the cascade checker (changes to
         the vital systems), or None (the default) for no change: the check then reports
@@ -402,19 +412,24 @@ class Problem(ABC):
 
     def solve_built(self, model: pyo.ConcreteModel, options: SolveOptions, *, started: float | None = None,
                     build_seconds: float = 0.0, instance: str | None = None, warm_start: bool = False,
-                    as_built: bool = False, own_objective: bool = True) -> "Result":
+                    as_built: bool = False, own_objective: bool = True,
+                    start: list[tuple[Any, float]] | None = None) -> "Result":
         """Solve a model made by :meth:`build` (possibly changed since: the engine adds
         trade-off rows to it) and extract the plan. ``as_built``: the model is unchanged
         since :meth:`build`, so the problem's :meth:`starting_plan` is feasible for it.
         ``own_objective``: the model optimises the problem's own objective, so the plan's
-        evaluated value replaces the solver's (False when a trade-off put another in its place)."""
-        start = time.perf_counter() if started is None else started
+        evaluated value replaces the solver's (False when a trade-off put another in its place).
+        ``start``: values of integer variables to start from (:meth:`plan_values`), instead of
+        the problem's own :meth:`starting_plan`."""
+        began = time.perf_counter() if started is None else started
         separator = self.separator(model)
         if separator is None:
             head_start = None
-            if as_built and not warm_start:
+            if as_built and not warm_start and not start:
                 head_start, options = self._head_start(model, options)
-            outcome = solve_model(model, options, warm_start=warm_start or head_start is not None)
+            outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start)
+            if start:
+                outcome.size = {**outcome.size, "start_values": len(start)}
             if head_start:
                 outcome.size = {**outcome.size, **head_start}
         else:
@@ -438,7 +453,7 @@ class Problem(ABC):
             gap=outcome.gap,
             build_seconds=build_seconds + outcome.handoff_seconds,
             solve_seconds=outcome.solve_seconds,
-            seconds=end - start,
+            seconds=end - began,
             formulation=self.formulation,
             size=outcome.size,
             nodes=outcome.nodes,

@@ -251,20 +251,28 @@ def run_highs(h: highspy.Highs) -> Any:
 
 
 def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
-                warm_start: bool = False) -> SolverOutcome:
+                warm_start: bool = False, start: list[tuple[Any, float]] | None = None) -> SolverOutcome:
     """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it.
 
     ``warm_start``: hand HiGHS the variables' current values as a starting plan (used when
-    a model is solved again after a change that keeps the last plan feasible)."""
+    a model is solved again after a change that keeps the last plan feasible). ``start``:
+    (variable, value) pairs of some variables (a plan's yes/no decisions): HiGHS completes the others (an LP
+    with these fixed) and, if the whole keeps every row, starts its search from it."""
     options = options or SolveOptions()
     loaded = load_model(model, options)
     if warm_start:
         values = [var.value for var in loaded.columns]
         if all(v is not None for v in values):
-            start = highspy.HighsSolution()
-            start.col_value = [float(v) for v in values]
-            start.value_valid = True
-            loaded.highs.setSolution(start)
+            first = highspy.HighsSolution()
+            first.col_value = [float(v) for v in values]
+            first.value_valid = True
+            loaded.highs.setSolution(first)
+    if start:
+        column = loaded.column_index()
+        given = sorted({column[id(var)]: float(value) for var, value in start if id(var) in column}.items())
+        if given:
+            index, value = zip(*given)
+            loaded.highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=float))
     t0 = time.perf_counter()
     status = run_highs(loaded.highs)
     solve_seconds = time.perf_counter() - t0

@@ -77,6 +77,7 @@ import pyomo.environ as pyo
 from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.instance import Instance
 from optimise.parameters import Parameter
+from optimise.plans import truth_values
 from optimise.problem import Listing, ObjectiveTerm, Problem, Solution
 from optimise.schema import TableSchema
 from optimise.solver import SolverOutcome
@@ -288,6 +289,21 @@ class HubSiting(Problem):
 
     def plan_solution(self, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> Solution:
         return solution.plan_solution(self.data, self.params, tables, files)
+
+    def plan_values(self, model: pyo.ConcreteModel, tables: dict[str, pd.DataFrame],
+                    files: dict[str, str]) -> list[tuple[Any, float]]:
+        """y of the plan's open hubs (by site id and size) 1, every other y 0; a hub whose site
+        or size the question no longer allows is left closed. HiGHS finds the assignment."""
+        slot = {(int(j), int(k)): s for s, (j, k) in enumerate(model.maps.slots)}
+        site = {str(v): j for j, v in enumerate(self.data.site_ids)}
+        size = {str(v): k for k, v in enumerate(self.data.sizes["id"])}
+        values = np.zeros(len(model.y_list))
+        hubs = tables["hubs"]
+        opened = truth_values(hubs["open"], files.get("hubs", "hubs"), "open")
+        for sid, is_open, kind in zip(hubs["id"].astype(str), opened, hubs["size"].astype(str)):
+            if is_open and (site.get(sid), size.get(kind)) in slot:
+                values[slot[site[sid], size[kind]]] = 1.0
+        return list(zip(model.y_list, values.tolist()))
 
     def scenario(self, result: Any) -> Any:
         """The plan for the cascade checker: each hub's charging load on its asset and on

@@ -237,6 +237,25 @@ class QuayWalls(Problem):
         start, modes = solution.plan_of(self.data, tables, files)
         return self.schedule_solution(start, modes)
 
+    def plan_values(self, model: pyo.ConcreteModel, tables: dict[str, pd.DataFrame],
+                    files: dict[str, str]) -> list[tuple[Any, float]]:
+        """Per work, its start variables (1 at the planned start, 0 elsewhere) and per cable its
+        options, as planned. A work whose planned start the question no longer allows (its
+        start now given, a blackout), and the cables under it, are left out: HiGHS chooses
+        them (a sub-MIP over what is left out) and completes the interactions."""
+        start, modes = solution.plan_of(self.data, tables, files)
+        maps = model.maps
+        kept = {a for a, t in enumerate(start)
+                if (t < 0 and not self.data.due[a]) or any(maps.starts[q][1] == t for q in maps.by_work[a])}
+        host = self.data.utilities["host_index"].to_numpy(int) if len(self.data.utilities) else []
+        return ([(model.s_list[q], float(t == start[a])) for q, (a, t) in enumerate(maps.starts) if a in kept]
+                + [(model.b[r], float(modes[u] == ("bundled", t))) for r, (u, t, _) in enumerate(maps.bundled)
+                   if host[u] in kept]
+                + [(model.v[r], float(modes[u] == ("separate", t))) for r, (u, t) in enumerate(maps.separate)
+                   if host[u] in kept]
+                + [(model.later[k], float(modes[int(u)][0] == "later")) for k, u in enumerate(maps.later)
+                   if host[int(u)] in kept])
+
     def scenario(self, result: Any) -> Any:
         """The schedule per period for the cascade checker: works out while renewed; cables
         and pipes out while replaced (with their host when bundled, on their own otherwise)."""
