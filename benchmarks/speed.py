@@ -12,7 +12,9 @@ check and the result folder with --out):
   loader, HiGHS defaults, no cache: ``OPTIMISE_CACHE=off``).
 
 This project runs twice where the instance has derived data it caches (the quays' detours):
-first with an empty cache, then again (a planner's second run). The runs alternate (plain,
+first with an empty cache, then again (a planner's second run). Then a what-if (Zuidas: the
+busiest hub of the plan forbidden; full quays: air quality weighted twice) solved by this
+project from the first plan (``--start``) and by the plain model from scratch. The runs alternate (plain,
 ours, plain, …) so that a slow spell of the machine hits both. Prints and writes
 benchmarks/results/speed.md: walls, solve seconds, statuses and gaps, both objectives, the
 ratio, peak memory, and the geometric mean of the ratios.
@@ -44,6 +46,20 @@ CASES = {
     "quays": ("full quays, gap 0.25 % (cap 600 s)", "instances/amsterdam-quays", 0.0025, 600),
 }
 CACHED = {"centre", "quays"}  # instances whose detours are cached between runs
+
+
+def busiest_hub_forbidden(folder: Path) -> str:
+    import pandas as pd
+
+    hubs = pd.read_csv(folder / "hubs.csv")
+    return f"sites.forbidden={{{hubs[hubs['open']].sort_values('users').iloc[-1]['id']}=true}}"
+
+
+#: name -> (label, the what-if as --set, read from the first plan's folder)
+WHAT_IFS = {
+    "zuidas": ("Zuidas what-if: the busiest hub forbidden", busiest_hub_forbidden),
+    "quays": ("full quays what-if: air quality weighted twice", lambda folder: "weight_air=2"),
+}
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[dict, float, float]:
@@ -85,6 +101,18 @@ def main() -> int:
                              "cached detours" if name in CACHED else ""))
             for ours, wall, mb, note in runs:
                 rows.append((label + (f" ({note})" if note else ""), ours, wall, mb, plain, plain_wall, plain_mb))
+                print(f"{rows[-1][0]}: ours {wall:.1f} s, plain {plain_wall:.1f} s", flush=True)
+            if name in WHAT_IFS:
+                what, setting = WHAT_IFS[name]
+                first = Path(folders) / f"{name}-{len(runs) - 1}"
+                change = setting(first)
+                plain, plain_wall, plain_mb = measure(
+                    [str(PYTHON), "benchmarks/plain_highspy.py", instance, "--threads", "1", "--gap", str(gap),
+                     "--time-limit", str(limit), "--set", change], plain_env)
+                ours, wall, mb = measure([str(OPTIMISE), "solve", instance, "--threads", "1", "--gap", str(gap),
+                                          "--time-limit", str(limit), "--set", change, "--start", str(first),
+                                          "--out", str(Path(folders) / f"{name}-what-if"), "--json"], ours_env)
+                rows.append((f"{what} (from the first plan)", ours, wall, mb, plain, plain_wall, plain_mb))
                 print(f"{rows[-1][0]}: ours {wall:.1f} s, plain {plain_wall:.1f} s", flush=True)
 
     def objective_text(value: float | None) -> str:

@@ -215,6 +215,11 @@ class Problem(ABC):
     #: by instance makes this a property of its parameters.
     formulation: str = "default"
 
+    #: HiGHS options this formulation is solved with (name -> value), where measurements
+    #: show HiGHS's defaults cost time on it; the user's options (time, gap, threads, seed)
+    #: are set on top and are never overridden.
+    highs_options: ClassVar[dict[str, Any]] = {}
+
     #: The checked parameters of the instance (set by the problem's constructor).
     params: dict[str, Any]
 
@@ -427,7 +432,8 @@ class Problem(ABC):
             head_start = None
             if as_built and not warm_start and not start:
                 head_start, options = self._head_start(model, options)
-            outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start)
+            outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start,
+                                  highs_options=self.highs_options)
             if start:
                 outcome.size = {**outcome.size, "start_values": len(start)}
             if head_start:

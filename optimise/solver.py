@@ -244,22 +244,28 @@ def run_highs(h: highspy.Highs) -> Any:
     """Run HiGHS; where presolve cannot tell infeasible from unbounded, ask the simplex."""
     status = _run_once(h)
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        presolve = _option(h, "presolve")
         h.setOptionValue("presolve", "off")
         status = _run_once(h)
-        h.setOptionValue("presolve", "choose")
+        h.setOptionValue("presolve", presolve)
     return status
 
 
 def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
-                warm_start: bool = False, start: list[tuple[Any, float]] | None = None) -> SolverOutcome:
+                warm_start: bool = False, start: list[tuple[Any, float]] | None = None,
+                highs_options: dict[str, Any] | None = None) -> SolverOutcome:
     """Solve ``model`` (linear, continuous or mixed-integer) and load the solution into it.
 
     ``warm_start``: hand HiGHS the variables' current values as a starting plan (used when
     a model is solved again after a change that keeps the last plan feasible). ``start``:
     (variable, value) pairs of some variables (a plan's yes/no decisions): HiGHS completes the others (an LP
-    with these fixed) and, if the whole keeps every row, starts its search from it."""
+    with these fixed) and, if the whole keeps every row, starts its search from it.
+    ``highs_options``: a formulation's own HiGHS options (``Problem.highs_options``)."""
     options = options or SolveOptions()
     loaded = load_model(model, options)
+    for name, value in (highs_options or {}).items():
+        if loaded.highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise SolverFault(f"HiGHS refused the option {name}={value!r}")
     if warm_start:
         values = [var.value for var in loaded.columns]
         if all(v is not None for v in values):
