@@ -97,9 +97,10 @@ def define_utilities(m: pyo.ConcreteModel, d: QuayData) -> None:
     are binary: their works count against budgets, crews and closure limits."""
     util, H, starts, by_work = d.utilities, d.horizon, m.maps.starts, m.maps.by_work
     bundled, separate = [], []
+    hosts, los, his = (util[c].to_numpy(int) for c in ("host_index", "window_lo", "window_hi")) if len(util) \
+        else (np.zeros(0, dtype=int),) * 3
     for u in range(len(util)):
-        host = int(util["host_index"].iloc[u])
-        lo, hi = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u])
+        host, lo, hi = int(hosts[u]), int(los[u]), int(his[u])
         host_starts = {starts[q][1]: q for q in by_work[host]}
         bundled += [(u, t, host_starts[t]) for t in range(lo, min(hi, H - 1) + 1) if t in host_starts]
         separate += [(u, int(t)) for t in d.separate_starts[u]]
@@ -287,7 +288,8 @@ def define_interactions(m: pyo.ConcreteModel, d: QuayData) -> None:
     onto it: the side left out never binds. (All three rows for every pair made z implied
     integers for HiGHS's presolve, which then took 25 s on the city's 28,000 of them.)"""
     inter, active, s = d.interactions, m.maps.active, m.s_list
-    rows = [(k, tau) for k, (a, b) in enumerate(zip(inter["a"], inter["b"])) for tau in range(d.horizon)
+    first, second = inter["a"].to_numpy(int), inter["b"].to_numpy(int)  # arrays: a pandas lookup per row took 7 s
+    rows = [(k, tau) for k, (a, b) in enumerate(zip(first, second)) for tau in range(d.horizon)
             if active.get((int(a), tau)) and active.get((int(b), tau))]
     m.maps.interactions = rows
     m.Z = pyo.RangeSet(0, len(rows) - 1)
@@ -296,8 +298,8 @@ def define_interactions(m: pyo.ConcreteModel, d: QuayData) -> None:
     cost = (inter["d_hindrance"].to_numpy(float) >= 0) & (inter["d_air"].to_numpy(float) >= 0)
     saving = (inter["d_hindrance"].to_numpy(float) <= 0) & (inter["d_air"].to_numpy(float) <= 0)
     for r, (k, tau) in enumerate(rows):
-        ca, va = m.maps.in_works(s, int(inter["a"].iloc[k]), tau)
-        cb, vb = m.maps.in_works(s, int(inter["b"].iloc[k]), tau)
+        ca, va = m.maps.in_works(s, int(first[k]), tau)
+        cb, vb = m.maps.in_works(s, int(second[k]), tau)
         if not saving[k]:
             m.inter.add(linear([1.0] + [-c for c in ca] + [-c for c in cb], [m.z[r]] + va + vb) >= -1)
         if not cost[k]:
@@ -311,15 +313,17 @@ def define_objective(m: pyo.ConcreteModel, d: QuayData, params: dict[str, Any]) 
     g = growth(d, params)
     duration = works["duration"].to_numpy(int)
     risk = works["risk"].to_numpy(float)
+    cost = works["cost"].to_numpy(float)
     coef = {name: np.zeros(len(maps.starts)) for name in OBJECTIVES}
     for q, (a, t) in enumerate(maps.starts):
         active_growth = g[t:t + duration[a]].sum()
         coef["hindrance"][q] = imp.hindrance[a] * active_growth
         coef["air"][q] = imp.air[a] * active_growth
         coef["risk"][q] = -risk[a] * (H - t)
-        coef["cost"][q] = works["cost"].iloc[a]
-    z_coef = {"hindrance": [inter["d_hindrance"].iloc[k] * g[tau] for k, tau in maps.interactions],
-              "air": [inter["d_air"].iloc[k] * g[tau] for k, tau in maps.interactions]}
+        coef["cost"][q] = cost[a]
+    pairs, periods = (np.array(side, dtype=int) for side in zip(*maps.interactions)) if maps.interactions \
+        else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+    z_coef = {kind: (inter[f"d_{kind}"].to_numpy(float)[pairs] * g[periods]).tolist() for kind in ("hindrance", "air")}
     host_of = util["host_index"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
     u_dur = util["duration"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
 
