@@ -278,7 +278,8 @@ class Impact:
 
     def _asset_flags(self) -> pd.DataFrame:
         rows = []
-        a = self.vs.assets
+        vs = self.vs
+        a = vs.assets
         t = self.thresholds
         for st in self.states:
             loss, util = st.loss, st.utilisation
@@ -297,16 +298,16 @@ class Impact:
             for k in np.flatnonzero((flag != "green") | (loss > TOL) | st.direct):
                 rows.append({
                     "period": st.period,
-                    "asset": a["id"].iloc[k],
-                    "name": a["name"].iloc[k] if "name" in a.columns else "",
-                    "system": a["system"].iloc[k],
-                    "type": a["type"].iloc[k],
+                    "asset": vs.values("id")[k],
+                    "name": vs.values("name")[k] if "name" in a.columns else "",
+                    "system": vs.values("system")[k],
+                    "type": vs.values("type")[k],
                     "flag": str(flag[k]),
                     "loss": float(loss[k]),
                     "utilisation": float(util[k]) if np.isfinite(util[k]) else None,
                     "order": int(st.order[k]),
-                    "people_lost": float(a["people"].iloc[k] * loss[k]),
-                    "households_lost": float(a["households"].iloc[k] * loss[k]),
+                    "people_lost": float(vs.values("people")[k] * loss[k]),
+                    "households_lost": float(vs.values("households")[k] * loss[k]),
                     "households_at_risk": float(exposed[k]),
                     "explanation": self.explain(st, k, exposed),
                 })
@@ -454,14 +455,13 @@ class Impact:
         return np.array([sum(r.values()) for r in reached])
 
     def _state(self, st: PeriodState, node: int) -> str:
-        a = self.vs.assets
         if st.utilisation[node] > 1 + TOL:
-            unit = a["unit"].iloc[node]
+            unit = self.vs.values("unit")[node]
             return f"over capacity ({st.load[node]:,.4g} of {st.capacity[node]:,.4g}{' ' + unit if unit else ''})"
         if st.function[node] <= TOL:
             return "out of service"
         if st.loss[node] <= TOL and st.utilisation[node] >= self.thresholds.orange_utilisation - TOL:
-            unit = a["unit"].iloc[node]
+            unit = self.vs.values("unit")[node]
             return (f"at {st.utilisation[node]:.0%} of capacity ({st.load[node]:,.4g} of "
                     f"{st.capacity[node]:,.4g}{' ' + unit if unit else ''})")
         return f"loses {st.loss[node]:.0%}"
