@@ -1,6 +1,6 @@
 """Speed of the two headline planning questions: this project against a plain highspy model.
 
-    .venv/bin/python benchmarks/speed.py [--cases zuidas,centre,city,city-proof,quays] [--repeat 1]
+    .venv/bin/python benchmarks/speed.py [--cases zuidas,centre,city,quays,city-proof]
 
 For each instance, one run side by side on this machine, one HiGHS thread each, whole
 process wall time (start-up, loading, building, solving, and for this project the cascade
