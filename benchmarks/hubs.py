@@ -26,9 +26,15 @@ OPTIMISE = ROOT / ".venv" / "bin" / "optimise"
 
 def run(args: list[str]) -> tuple[dict, float, float]:
     """Run ``optimise ARGS --json``: (answer, wall seconds, peak memory of that process in MB)."""
+    return measure([str(OPTIMISE), *args, "--json"])
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
+    """Run ``command`` (exit 0 or 1): (its last JSON line, wall seconds, peak memory of the
+    process in MB)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([str(OPTIMISE), *args, "--json"], stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves to read its own rusage
         seconds = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
@@ -36,7 +42,7 @@ def run(args: list[str]) -> tuple[dict, float, float]:
         err.seek(0)
         answer, log = out.read().decode(), err.read().decode()
     if code not in (0, 1):
-        raise SystemExit(f"optimise {' '.join(args)} failed ({code}): {log[-500:]}")
+        raise SystemExit(f"{' '.join(command)} failed ({code}): {log[-800:]}")
     return json.loads(answer.strip().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
 
 

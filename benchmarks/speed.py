@@ -23,19 +23,17 @@ ratio, peak memory, and the geometric mean of the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hubs import OPTIMISE, ROOT, measure, publish  # noqa: E402
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
-OPTIMISE = ROOT / ".venv" / "bin" / "optimise"
 
 #: name -> (label, instance, gap, time limit)
 CASES = {
@@ -60,21 +58,6 @@ WHAT_IFS = {
     "zuidas": ("Zuidas what-if: the busiest hub forbidden", busiest_hub_forbidden),
     "quays": ("full quays what-if: air quality weighted twice", lambda folder: "weight_air=2"),
 }
-
-
-def measure(command: list[str], env: dict[str, str]) -> tuple[dict, float, float]:
-    """Run ``command``: (its last JSON line, wall seconds, peak memory MB of the process tree)."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
-        answer, log = out.read().decode(), err.read().decode()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed: {log[-800:]}")
-    return json.loads(answer.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024
 
 
 def main() -> int:
@@ -139,10 +122,7 @@ def main() -> int:
     lines += ["", "Solve s: HiGHS's own run (ours: including a problem heuristic's head start, if any). "
               "Wall s: the whole process, from start to exit. Peak MB: the largest resident set of the process "
               "(ru_maxrss)."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 

@@ -405,15 +405,19 @@ class Problem(ABC):
         seed: int | None = None,
         verbose: bool = False,
         instance: str | None = None,
+        plan: tuple[dict[str, pd.DataFrame], dict[str, str]] | None = None,
     ) -> Result:
-        """Build, solve with HiGHS and extract. Keyword arguments override ``options``."""
+        """Build, solve with HiGHS and extract. Keyword arguments override ``options``.
+        ``plan``: a plan's decision tables and their file labels (``plans.read_plan_tables``)
+        for HiGHS to start from (:meth:`plan_values`)."""
         options = (options or SolveOptions()).with_overrides(time_limit=time_limit, gap=gap, threads=threads,
                                                              seed=seed, verbose=verbose or None)
-        start = time.perf_counter()
+        began = time.perf_counter()
         model = self.build()
         built = time.perf_counter()
-        return self.solve_built(model, options, started=start, build_seconds=built - start, instance=instance,
-                                as_built=True)
+        start = self.plan_values(model, *plan) if plan is not None else None
+        return self.solve_built(model, options, started=began, build_seconds=built - began, instance=instance,
+                                as_built=True, start=start)
 
     def solve_built(self, model: pyo.ConcreteModel, options: SolveOptions, *, started: float | None = None,
                     build_seconds: float = 0.0, instance: str | None = None, warm_start: bool = False,

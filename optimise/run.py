@@ -200,22 +200,9 @@ def _solve(case: Case, options: SolveOptions, ask: Ask) -> Run:
         binding = binding_rules(problem, model) if result.has_solution else []
         return Run(case, result, binding=[{"rule": b.rule, "index": str(b.index), "change": b.change, "text": b.text}
                                           for b in binding])
+    plan = None
     if ask.start is not None:
-        return Run(case, _solve_from(problem, options, label, ask.start))
-    return Run(case, problem.solve(options, instance=label))
+        from optimise.plans import read_plan_tables
 
-
-def _solve_from(problem: Problem, options: SolveOptions, label: str, folder: Path) -> Result:
-    """Solve with the plan of a result folder as HiGHS's starting point (its decisions that
-    the question no longer allows left out)."""
-    import time
-
-    from optimise.plans import read_plan_tables
-
-    tables, files = read_plan_tables(problem, folder)
-    started = time.perf_counter()
-    model = problem.build()
-    built = time.perf_counter()
-    values = problem.plan_values(model, tables, files)
-    return problem.solve_built(model, options, started=started, build_seconds=built - started, instance=label,
-                               as_built=True, start=values)
+        plan = read_plan_tables(problem, ask.start)
+    return Run(case, problem.solve(options, instance=label, plan=plan))
