@@ -256,7 +256,10 @@ class Problem(ABC):
         """A feasible plan from a fast heuristic of the problem's own, set as the values of
         all of ``model``'s variables, for HiGHS to start its search from (its objective then
         prunes the tree from the first node). Return figures about it for the result's
-        ``size`` table, or None when there is none (the default). Called only on a model as
+        ``size`` table, or None when there is none (the default). It may also fix variables
+        that no plan cheaper than its own can move (exact reductions, e.g. reduced-cost
+        fixing against a bound of its own), listing them in ``model.reduced``: the engine
+        frees them after this solve. Called only on a model as
         :meth:`build` made it, before a solve without row generation; ``deadline`` (a
         ``time.perf_counter()`` value) bounds the heuristic's time, ``seed`` its choices."""
         return None
@@ -434,10 +437,17 @@ class Problem(ABC):
         separator = self.separator(model)
         if separator is None:
             head_start = None
-            if as_built and not warm_start and not start:
-                head_start, options = self._head_start(model, options)
-            outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start,
-                                  highs_options=self.highs_options)
+            try:
+                if as_built and not warm_start and not start:
+                    head_start, options = self._head_start(model, options)
+                outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start,
+                                      highs_options=self.highs_options)
+            finally:
+                # exact reductions against the head start hold for this solve only: a later
+                # solve of the same model (alternatives, trade-offs) sees the whole problem
+                for var in getattr(model, "reduced", ()):
+                    var.unfix()
+                model.reduced = []
             if start:
                 outcome.size = {**outcome.size, "start_values": len(start)}
             if head_start:

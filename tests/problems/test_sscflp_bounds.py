@@ -1,0 +1,108 @@
+"""The Lagrangian bound, first plan and exact reductions of large single-source instances
+(problems._sscflp_bounds): the knapsacks must be solved exactly, the bound must be valid
+for any multipliers, and a solve that starts from the reductions must end at the same
+optimum as HiGHS alone — with the model whole again afterwards."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from problems import cflp
+from problems._sscflp_bounds import SingleSourceDual, knapsack_min
+from problems.cflp import SSCFLP
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-40, 30), st.integers(1, 12)), min_size=0, max_size=9),
+       st.integers(0, 40))
+def test_knapsack_is_exact(items: list[tuple[int, int]], capacity: int) -> None:
+    values = np.array([v for v, _ in items], dtype=float)
+    weights = np.array([w for _, w in items], dtype=float)
+    best = 0.0
+    for chosen in itertools.product((0, 1), repeat=len(items)):
+        z = np.array(chosen, dtype=float)
+        if z @ weights <= capacity:
+            best = min(best, float(z @ values))
+    value, mask = knapsack_min(values, weights, capacity)
+    assert value == pytest.approx(best)
+    assert weights[mask].sum() <= capacity
+    assert values[mask].sum() == pytest.approx(value)
+
+
+def instance(seed: int, n: int = 60, m: int = 12, tight: float = 1.3):
+    rng = np.random.default_rng(seed)
+    points, sites = rng.random((n, 2)) * 100, rng.random((m, 2)) * 100
+    per_unit = np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    demand = rng.integers(1, 20, size=n).astype(float)
+    capacity = np.full(m, np.ceil(tight * demand.sum() / 4))
+    opening = rng.integers(200, 600, size=m).astype(float)
+    return per_unit, demand, capacity, opening
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_is_valid_for_any_multipliers(seed: int) -> None:
+    per_unit, demand, capacity, opening = instance(seed, n=30, m=6)
+    optimum = SSCFLP.from_cost_matrix(per_unit, weights=demand, capacity=capacity, opening_cost=opening).solve()
+    cost = per_unit * demand[:, None]
+    dual = SingleSourceDual(cost, demand, capacity, opening, np.zeros(6, bool), np.zeros(6, bool))
+    rng = np.random.default_rng(seed)
+    for _ in range(10):
+        lam = rng.random(30) * cost.max()
+        assert dual.evaluate(lam).bound <= optimum.objective + 1e-6
+    assert dual.maximise(None).bound <= optimum.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed, fixed, forbidden", [(0, [], []), (1, [3], [5]), (2, [], [0, 1]), (3, [7], [])])
+def test_reductions_keep_the_optimum(monkeypatch: pytest.MonkeyPatch, seed: int, fixed: list[int],
+                                     forbidden: list[int]) -> None:
+    per_unit, demand, capacity, opening = instance(seed)
+    kwargs = dict(weights=demand, capacity=capacity, opening_cost=opening, fixed=fixed, forbidden=forbidden)
+    alone = SSCFLP.from_cost_matrix(per_unit, **kwargs).solve()
+    monkeypatch.setattr(cflp, "REDUCE_PAIRS", 0)
+    problem = SSCFLP.from_cost_matrix(per_unit, **kwargs)
+    model = problem.build()
+    was_fixed = {v.name for v in model.component_data_objects(pyo.Var) if v.fixed}
+    reduced = problem.solve_built(model, problem_options(), as_built=True)
+    assert alone.status == reduced.status == "optimal"
+    assert reduced.objective == pytest.approx(alone.objective, rel=1e-9)
+    size = reduced.size
+    assert size["lagrangian_bound"] <= alone.objective + 1e-6
+    assert size["start_objective"] >= alone.objective - 1e-6
+    assert size["pairs_kept"] < len(model.maps["pairs"])  # the reductions removed something
+    # this solve's fixings are undone: the model is whole again for a later solve
+    assert {v.name for v in model.component_data_objects(pyo.Var) if v.fixed} == was_fixed
+    assert list(model.reduced) == []
+
+
+def problem_options():
+    from optimise.solver import SolveOptions
+
+    return SolveOptions(threads=1)
+
+
+def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later solve of the same model with a row added (as trade-offs do) may need a pair
+    the reductions removed for the first solve: it must be free again."""
+    per_unit, demand, capacity, opening = instance(5, n=40, m=8)
+    monkeypatch.setattr(cflp, "REDUCE_PAIRS", 0)
+    problem = SSCFLP.from_cost_matrix(per_unit, weights=demand, capacity=capacity, opening_cost=opening)
+    model = problem.build()
+    first = problem.solve_built(model, problem_options(), as_built=True)
+    assert first.status == "optimal" and first.size["pairs_kept"] < 40 * 8
+    pairs = model.maps["pairs"]
+    cost = (per_unit * demand[:, None])[pairs[:, 0], pairs[:, 1]]
+    dearest = int(np.argmax(cost))
+    probe = problem.build()  # the reductions of a first solve do remove this pair
+    problem.starting_plan(probe, None, 0)
+    assert any(var is probe.x[dearest] for var in probe.reduced)
+    model.force = pyo.Constraint(expr=model.x[dearest] == 1)
+    second = problem.solve_built(model, problem_options(), own_objective=False)
+    assert second.status == "optimal"
+    assert pyo.value(model.x[dearest]) == pytest.approx(1.0)
+    assert second.objective > first.objective
