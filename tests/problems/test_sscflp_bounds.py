@@ -13,9 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimise.solver import SolveOptions
 from problems import cflp
 from problems._sscflp_bounds import SingleSourceDual, knapsack_min
 from problems.cflp import SSCFLP
+
+
+ONE_THREAD = SolveOptions(threads=1)
 
 
 @settings(max_examples=60, deadline=None)
@@ -68,7 +72,7 @@ def test_reductions_keep_the_optimum(monkeypatch: pytest.MonkeyPatch, seed: int,
     problem = SSCFLP.from_cost_matrix(per_unit, **kwargs)
     model = problem.build()
     was_fixed = {v.name for v in model.component_data_objects(pyo.Var) if v.fixed}
-    reduced = problem.solve_built(model, problem_options(), as_built=True)
+    reduced = problem.solve_built(model, ONE_THREAD, as_built=True)
     assert alone.status == reduced.status == "optimal"
     assert reduced.objective == pytest.approx(alone.objective, rel=1e-9)
     size = reduced.size
@@ -80,12 +84,6 @@ def test_reductions_keep_the_optimum(monkeypatch: pytest.MonkeyPatch, seed: int,
     assert list(model.reduced) == []
 
 
-def problem_options():
-    from optimise.solver import SolveOptions
-
-    return SolveOptions(threads=1)
-
-
 def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     """A later solve of the same model with a row added (as trade-offs do) may need a pair
     the reductions removed for the first solve: it must be free again."""
@@ -93,7 +91,7 @@ def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(cflp, "REDUCE_PAIRS", 0)
     problem = SSCFLP.from_cost_matrix(per_unit, weights=demand, capacity=capacity, opening_cost=opening)
     model = problem.build()
-    first = problem.solve_built(model, problem_options(), as_built=True)
+    first = problem.solve_built(model, ONE_THREAD, as_built=True)
     assert first.status == "optimal" and first.size["pairs_kept"] < 40 * 8
     pairs = model.maps["pairs"]
     cost = (per_unit * demand[:, None])[pairs[:, 0], pairs[:, 1]]
@@ -102,7 +100,7 @@ def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -
     problem.starting_plan(probe, None, 0)
     assert any(var is probe.x[dearest] for var in probe.reduced)
     model.force = pyo.Constraint(expr=model.x[dearest] == 1)
-    second = problem.solve_built(model, problem_options(), own_objective=False)
+    second = problem.solve_built(model, ONE_THREAD, own_objective=False)
     assert second.status == "optimal"
     assert pyo.value(model.x[dearest]) == pytest.approx(1.0)
     assert second.objective > first.objective
