@@ -106,6 +106,7 @@ class LagrangianState:
     rho: np.ndarray  # ρ_j(λ)
     is_open: np.ndarray  # the sites of the relaxation's optimum
     assigned: np.ndarray  # (n, m) bool: x of the relaxation's optimum
+    steps: int = 0  # subgradient steps taken to reach it
 
 
 @dataclass
@@ -186,7 +187,7 @@ class SingleSourceDual:
             history.append(best.bound)
             if len(history) > WINDOW and history[-1] - history[-1 - WINDOW] < MIN_GAIN * abs(history[-1]):
                 break
-        self.steps = len(history) - 1
+        best.steps = len(history) - 1
         return best
 
     def first_plan(self, state: LagrangianState, seconds: float, threads: int | None,
@@ -262,15 +263,11 @@ class SingleSourceDual:
         q = np.arange(npairs)
         matrix = sp.vstack([sp.csr_matrix((np.ones(npairs), (points, q)), shape=(self.n, npairs)),
                             sp.csr_matrix((self.demand[points], (which, q)), shape=(ms, npairs))], format="csr")
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", 1)
-        h.addCols(npairs, block[points, which], np.zeros(npairs), np.ones(npairs), 0,
-                  np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        h.addRows(self.n + ms, np.concatenate([np.ones(self.n), np.full(ms, -highspy.kHighsInf)]),
-                  np.concatenate([np.ones(self.n), self.capacity[sites].astype(float)]), matrix.nnz,
-                  matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float))
-        if run_highs(h) != highspy.HighsModelStatus.kOptimal:
+        h = run_arrays(block[points, which], np.zeros(npairs), matrix,
+                       np.concatenate([np.ones(self.n), np.full(ms, -highspy.kHighsInf)]),
+                       np.concatenate([np.ones(self.n), self.capacity[sites].astype(float)]),
+                       integer=False, options={"threads": 1})
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return np.inf
         return float(self.opening[sites].sum() + h.getInfo().objective_function_value)
 
@@ -308,8 +305,26 @@ class SingleSourceDual:
         upper, plan = found
         must_close, must_open, keep = self.reductions(state, upper)
         keep[np.arange(self.n), plan] = True  # (already so: the plan costs U, not more)
-        return Reductions(upper, state.bound, plan, must_close, must_open, keep, self.steps,
+        return Reductions(upper, state.bound, plan, must_close, must_open, keep, state.steps,
                           time.perf_counter() - t0)
+
+
+def run_arrays(cost: np.ndarray, col_lower: np.ndarray, matrix: sp.csr_matrix, row_lower: np.ndarray,
+               row_upper: np.ndarray, *, integer: bool, options: dict[str, object]) -> highspy.Highs:
+    """Columns in [col_lower, 1] with ``cost``, rows ``row_lower ≤ matrix x ≤ row_upper``,
+    handed straight to HiGHS (quiet, with ``options``) and run."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    n = len(cost)
+    h.addCols(n, cost, col_lower, np.ones(n), 0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+    h.addRows(len(row_lower), row_lower, row_upper, matrix.nnz, matrix.indptr.astype(np.int32),
+              matrix.indices.astype(np.int32), matrix.data.astype(float))
+    if integer:
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
+    run_highs(h)
+    return h
 
 
 def solve_restricted(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarray, pair_sites: np.ndarray,
@@ -335,20 +350,13 @@ def solve_restricted(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarr
     inf = highspy.kHighsInf
     lower = np.concatenate([np.ones(n), np.full(ms + npairs, -inf), [dual.demand.sum()]])
     upper = np.concatenate([np.ones(n), np.zeros(ms + npairs), [inf]])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(seconds))
-    h.setOptionValue("mip_rel_gap", 1e-4)
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
     col_lower = np.zeros(ncols)
     col_lower[column_of_site[sites[dual.fixed[sites]]]] = 1.0
-    h.addCols(ncols, np.concatenate([dual.opening[sites], dual.cost[points, pair_sites]]), col_lower, np.ones(ncols),
-              0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-    h.addRows(len(lower), lower, upper, matrix.nnz, matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32),
-              matrix.data.astype(float))
-    h.changeColsIntegrality(ncols, np.arange(ncols, dtype=np.int32), np.ones(ncols, dtype=np.uint8))
-    run_highs(h)
+    options: dict[str, object] = {"time_limit": float(seconds), "mip_rel_gap": 1e-4}
+    if threads is not None:
+        options["threads"] = int(threads)
+    h = run_arrays(np.concatenate([dual.opening[sites], dual.cost[points, pair_sites]]), col_lower, matrix,
+                   lower, upper, integer=True, options=options)
     if h.getInfo().primal_solution_status != 2:
         return None
     x = np.asarray(h.getSolution().col_value)[ms:] > 0.5

@@ -88,6 +88,11 @@ class CFLP(LocationProblem):
                     f"demand {d.weights[i]:g} of point {plain(d.demand_ids[i])!r} exceeds the capacity of every site that may serve it",
                     file=d.labels["demand"], field="weight", row=i + 1)
 
+    def opening_costs(self) -> np.ndarray:
+        """f_j (zero where the instance gives none)."""
+        d = self.data
+        return d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+
     def build(self) -> pyo.ConcreteModel:
         d = self.data
         cost = d.assign_cost
@@ -117,7 +122,7 @@ class CFLP(LocationProblem):
         model.total_capacity = pyo.Constraint(
             expr=LinearExpression(constant=0.0, linear_coefs=d.capacity.tolist(), linear_vars=y) >= float(d.weights.sum())
         )
-        opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+        opening = self.opening_costs()
         model.cost = pyo.Objective(
             expr=LinearExpression(constant=0.0,
                                   linear_coefs=opening.tolist() + cost[pairs[:, 0], pairs[:, 1]].tolist(),
@@ -142,7 +147,7 @@ class CFLP(LocationProblem):
         d = self.data
         if assignment is None:
             raise ValueError("a capacitated plan states its assignment")
-        opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+        opening = self.opening_costs()
         opening_cost = float(opening[is_open].sum())
         transport = float((d.assign_cost[assignment["demand"], assignment["site"]] * assignment["share"]).sum())
         split_points = int((assignment.groupby("demand").size() > 1).sum())
@@ -180,7 +185,7 @@ class SSCFLP(CFLP):
         cost = d.assign_cost
         if cost.size < REDUCE_PAIRS or not SingleSourceDual.applies(d.weights, d.capacity):
             return None
-        opening = d.opening_cost if d.opening_cost is not None else np.zeros(d.n_sites)
+        opening = self.opening_costs()
         dual = SingleSourceDual(cost, d.weights, d.capacity, opening, d.fixed, d.forbidden)
         found = dual.reduce(deadline, threads=1)
         if found is None:
