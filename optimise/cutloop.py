@@ -28,7 +28,7 @@ import sys
 import time
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 import highspy
 from optimise.branch_and_cut import TreeSearch

@@ -37,7 +37,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.repn import generate_standard_repn
 
 from optimise.errors import InfeasibleInput, InputError

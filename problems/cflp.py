@@ -33,7 +33,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.core.expr import LinearExpression
 
 from optimise.errors import InfeasibleInput, plain

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.core.expr import LinearExpression
 
 from optimise.parameters import Parameter

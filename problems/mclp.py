@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 import scipy.sparse as sp
 from pyomo.core.expr import LinearExpression
 

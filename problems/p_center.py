@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.core.expr import LinearExpression
 
 from optimise.parameters import Parameter

@@ -58,7 +58,7 @@ import time
 from typing import Any, ClassVar
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.core.expr import LinearExpression
 
 import scipy.sparse as sp

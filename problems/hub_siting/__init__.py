@@ -72,7 +72,7 @@ from typing import Any, ClassVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from optimise.errors import InfeasibleInput, InputError, plain
 from optimise.instance import Instance

@@ -81,7 +81,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from optimise.instance import Instance
 from optimise.parameters import Parameter

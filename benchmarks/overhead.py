@@ -1,0 +1,110 @@
+"""Time around the solve: start-up, loading, checks and outputs of a Zuidas run.
+
+    .venv/bin/python benchmarks/overhead.py [--runs 5] [--ref COMMIT]
+
+Runs ``optimise solve instances/zuidas-hubs --threads 1 --time-limit 1 --json``, without and
+with ``--out`` (HiGHS stops after its second, so the solve is the same length every time),
+``--runs`` times each, interleaved. *Around the solve* is the process's wall time less the
+seconds HiGHS itself ran (``solve_seconds`` of the JSON answer): start-up and imports,
+reading and checking the instance, building the model, the plan's checks and cascade check,
+the console table, the result folder, and the exit. Also timed: the interpreter alone and
+importing the CLI with the hub problem.
+
+``--ref COMMIT`` times another commit's code the same way, interleaved with this checkout's
+(a git worktree of it, run with this ``.venv`` and ``PYTHONPATH`` pointing at it): a
+before/after comparison in one run. Prints the medians (and the fastest run) and writes
+benchmarks/results/overhead.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hubs import ROOT, publish  # noqa: E402
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+INSTANCE = "instances/zuidas-hubs"
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, dict]:
+    """Wall seconds of ``command`` (exit 0 or 1) and its last JSON line (or {})."""
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr[-800:]}")
+    lines = proc.stdout.strip().splitlines()
+    return wall, (json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {})
+
+
+def cases(code: Path, folder: Path) -> dict[str, list[str]]:
+    """What is timed, as commands running ``code``'s optimise."""
+    solve = [str(PYTHON), "-m", "optimise.cli", "solve", INSTANCE, "--threads", "1", "--time-limit", "1", "--json"]
+    return {
+        "interpreter alone (python -c pass)": [str(PYTHON), "-c", "pass"],
+        "import the CLI and the hub problem": [str(PYTHON), "-c", "import optimise.cli, problems.hub_siting"],
+        "solve, no --out": solve,
+        "solve --out": solve + ["--out", str(folder / "out")],
+    }
+
+
+def environment(code: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(code)
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ref", help="another commit to time the same way, interleaved (before/after)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "overhead.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="overhead-") as tmp:
+        tmp_path = Path(tmp)
+        versions = {"this checkout": ROOT}
+        if args.ref:
+            tree = tmp_path / "ref"
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.ref], cwd=ROOT, check=True,
+                           capture_output=True)
+            versions[f"commit {args.ref}"] = tree
+        try:
+            samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+            for _ in range(args.runs):
+                for version, code in versions.items():
+                    for name, command in cases(code, tmp_path / version.replace(" ", "-")).items():
+                        out = tmp_path / version.replace(" ", "-") / "out"
+                        if out.exists():
+                            subprocess.run(["rm", "-rf", str(out)], check=True)
+                        wall, answer = timed(command, environment(code))
+                        samples.setdefault((version, name), []).append((wall, float(answer.get("solve_seconds", 0.0))))
+        finally:
+            if args.ref:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tmp_path / "ref")], cwd=ROOT,
+                               capture_output=True)
+    lines = [f"# Around the solve: Zuidas hubs ({platform.node() or 'this machine'}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}, {args.runs} runs each, interleaved)", "",
+             "| code | what | wall s (median) | HiGHS s (median) | around the solve s (median) | fastest run: around s |",
+             "|---|---|---|---|---|---|"]
+    for (version, name), runs in samples.items():
+        around = [wall - solve for wall, solve in runs]
+        lines.append(f"| {version} | {name} | {statistics.median(w for w, _ in runs):.2f} | "
+                     f"{statistics.median(s for _, s in runs):.2f} | {statistics.median(around):.2f} | {min(around):.2f} |")
+    lines += ["", "Around the solve: the process's wall time less HiGHS's own seconds (`solve_seconds`); "
+              "HiGHS stops after 1 s (`--time-limit 1`), one thread."]
+    publish(lines, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
