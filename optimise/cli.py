@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-import threading
 import traceback
 from contextlib import contextmanager
 from functools import wraps
@@ -526,36 +525,7 @@ def _keep_stdout_for_results() -> None:
 
 def main() -> None:
     _keep_stdout_for_results()
-    try:
-        app()
-    except SystemExit as exc:
-        _leave(exc.code)
-    _leave(0)
-
-
-def _leave(code: Any) -> None:
-    """End the process once the command is done, without tearing the interpreter down.
-
-    Freeing every module and object of pandas, GeoPandas, matplotlib, Pyomo and HiGHS at
-    exit takes about 0.7 s after a solve, longer than writing a result folder's tables. By
-    now every file is written and closed (result folders are swapped in whole), so the exit
-    handlers run as at a normal exit (streams flushed, worker processes and temporary files
-    cleaned up) and the process ends at once. With a thread still running (one that is not
-    a daemon) the normal exit, which waits for it, is kept."""
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):  # sys.exit("message"): print it, exit status 1
-        sys.stderr.write(f"{code}\n")
-        code = 1
-    if any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        sys.exit(code)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed or broken pipe: nothing more to say
-            pass
-    os._exit(code)
+    app()
 
 
 if __name__ == "__main__":
