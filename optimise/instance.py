@@ -53,6 +53,9 @@ class Instance:
     #: Edits of data files applied as they are read (batch variants): {file key: [edit, ...]}
     #: where an edit is a callable taking and returning the table.
     edits: dict[str, list[Any]] = field(default_factory=dict)
+    #: Files as read, by path, with the size and modification time they had then: a file that
+    #: two steps read (the problem and the cascade check both read the assets) is read once.
+    _read: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = field(default_factory=dict, repr=False, compare=False)
 
     def label(self, key: str) -> str:
         """How a data file is named in messages: relative to the instance folder."""
@@ -68,7 +71,18 @@ class Instance:
         if key not in self.data:
             raise InputError(f"the problem needs a '{key}' file: add {key} = \"FILE\" under [data]",
                              file=str(self.toml_file), field=f"data.{key}")
-        table = read_table(self.path(key), label=self.label(key))
+        path = self.path(key)
+        try:
+            stamp = (path.stat().st_mtime_ns, path.stat().st_size)
+        except OSError:  # missing or unreadable: read_table says so, naming the file
+            stamp = None
+        seen = self._read.get(path)
+        if stamp is not None and seen is not None and seen[0] == stamp:
+            table = seen[1].copy()  # a copy: whoever reads it may change it
+        else:
+            table = read_table(path, label=self.label(key))
+            if stamp is not None:
+                self._read[path] = (stamp, table.copy())
         for edit in self.edits.get(key, []):
             table = edit(table)
         return table
