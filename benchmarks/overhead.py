@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,8 +85,7 @@ def main() -> int:
                 for version, code in versions.items():
                     for name, command in cases(code, tmp_path / version.replace(" ", "-")).items():
                         out = tmp_path / version.replace(" ", "-") / "out"
-                        if out.exists():
-                            subprocess.run(["rm", "-rf", str(out)], check=True)
+                        shutil.rmtree(out, ignore_errors=True)
                         wall, answer = timed(command, environment(code))
                         samples.setdefault((version, name), []).append((wall, float(answer.get("solve_seconds", 0.0))))
         finally:

@@ -55,7 +55,8 @@ class Instance:
     edits: dict[str, list[Any]] = field(default_factory=dict)
     #: Files as read, by path, with the size and modification time they had then: a file that
     #: two steps read (the problem and the cascade check both read the assets) is read once.
-    _read: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = field(default_factory=dict, repr=False, compare=False)
+    _read: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = field(default_factory=dict, init=False, repr=False,
+                                                                    compare=False)
 
     def label(self, key: str) -> str:
         """How a data file is named in messages: relative to the instance folder."""
@@ -73,7 +74,8 @@ class Instance:
                              file=str(self.toml_file), field=f"data.{key}")
         path = self.path(key)
         try:
-            stamp = (path.stat().st_mtime_ns, path.stat().st_size)
+            status = path.stat()
+            stamp = (status.st_mtime_ns, status.st_size)
         except OSError:  # missing or unreadable: read_table says so, naming the file
             stamp = None
         seen = self._read.get(path)
