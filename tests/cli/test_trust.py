@@ -103,12 +103,22 @@ def test_same_input_same_answer(name: str) -> None:
     assert _plan(first) == _plan(second)
 
 
-def test_time_limit_never_claims_optimal_on_the_new_problems() -> None:
+@pytest.mark.parametrize("instance", ["amsterdam-hubs", "amsterdam-quays-small"])
+def test_time_limit_never_claims_optimal_on_the_new_problems(instance: str) -> None:
+    """Stopped by the time limit, a run is feasible (with its gap) or has no plan; "optimal"
+    only when HiGHS proved it within the limit (the centre quays may be, on a fast machine;
+    the whole city's hubs never are in half a second)."""
     from tests.conftest import ROOT
 
-    run = run_cli("solve", ROOT / "instances" / "amsterdam-quays-small", "--time-limit", "0.5", "--gap", "0", "--json")
+    run = run_cli("solve", ROOT / "instances" / instance, "--time-limit", "0.5", "--gap", "0", "--json")
     assert run.code in (0, 1), run.stderr
-    assert run.json()["status"] in ("feasible", "no_solution")
+    answer = run.json()
+    if "time limit" in answer["termination"].lower():
+        assert answer["status"] in ("feasible", "no_solution")
+    else:
+        assert answer["status"] == "optimal" and answer["gap"] <= 1e-9
+    if instance == "amsterdam-hubs":
+        assert answer["status"] in ("feasible", "no_solution")
 
 
 def test_mixed_crs_layers_are_projected_not_confused(tmp_path: Path) -> None:
