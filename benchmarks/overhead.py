@@ -19,7 +19,6 @@ benchmarks/results/overhead.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -27,33 +26,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubs import ROOT, publish  # noqa: E402
+from hubs import ROOT, measure, publish  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 INSTANCE = "instances/zuidas-hubs"
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, dict]:
-    """Wall seconds of ``command`` (exit 0 or 1) and its last JSON line (or {})."""
-    start = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr[-800:]}")
-    lines = proc.stdout.strip().splitlines()
-    return wall, (json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {})
 
 
 def cases(code: Path, folder: Path) -> dict[str, list[str]]:
     """What is timed, as commands running ``code``'s optimise."""
     solve = [str(PYTHON), "-m", "optimise.cli", "solve", INSTANCE, "--threads", "1", "--time-limit", "1", "--json"]
     return {
-        "interpreter alone (python -c pass)": [str(PYTHON), "-c", "pass"],
-        "import the CLI and the hub problem": [str(PYTHON), "-c", "import optimise.cli, problems.hub_siting"],
+        # these two print an empty JSON object: hubs.measure reads the last line as one
+        "interpreter alone": [str(PYTHON), "-c", "print('{}')"],
+        "import the CLI and the hub problem": [str(PYTHON), "-c", "import optimise.cli, problems.hub_siting; print('{}')"],
         "solve, no --out": solve,
         "solve --out": solve + ["--out", str(folder / "out")],
     }
@@ -86,7 +74,7 @@ def main() -> int:
                     for name, command in cases(code, tmp_path / version.replace(" ", "-")).items():
                         out = tmp_path / version.replace(" ", "-") / "out"
                         shutil.rmtree(out, ignore_errors=True)
-                        wall, answer = timed(command, environment(code))
+                        answer, wall, _ = measure(command, environment(code))
                         samples.setdefault((version, name), []).append((wall, float(answer.get("solve_seconds", 0.0))))
         finally:
             if args.ref:
