@@ -16,11 +16,14 @@ KEY_PACKAGES := pyomo highspy pandas geopandas numpy scipy dask distributed shap
 
 .PHONY: demo test bench install lock test-latest versions clean chromium notebooks
 
+# The project is byte-compiled as pip does an installed package (an editable one it leaves as
+# source): where Python may not write bytecode, every run would otherwise compile it again.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
+	$(BIN)/python -m compileall -q optimise problems
 	touch $(STAMP)
 
 install: $(STAMP)

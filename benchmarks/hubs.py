@@ -29,12 +29,12 @@ def run(args: list[str]) -> tuple[dict, float, float]:
     return measure([str(OPTIMISE), *args, "--json"])
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
-    """Run ``command`` (exit 0 or 1): (its last JSON line, wall seconds, peak memory of the
-    process in MB)."""
+def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[dict, float, float]:
+    """Run ``command`` in ``cwd`` (exit 0 or 1): (its last JSON line, wall seconds, peak memory
+    of the process in MB)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env=env)
         _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves to read its own rusage
         seconds = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)

@@ -11,9 +11,9 @@ the console table, the result folder, and the exit. Also timed: the interpreter 
 importing the CLI with the hub problem.
 
 ``--ref COMMIT`` times another commit's code the same way, interleaved with this checkout's
-(a git worktree of it, run with this ``.venv`` and ``PYTHONPATH`` pointing at it): a
-before/after comparison in one run. Prints the medians (and the fastest run) and writes
-benchmarks/results/overhead.md.
+(a git worktree of it, run from there with this ``.venv`` and ``PYTHONPATH`` pointing at it;
+checked: each version imports its own ``optimise``): a before/after comparison in one run.
+Prints the medians (and the fastest run) and writes benchmarks/results/overhead.md.
 """
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ def environment(code: Path) -> dict[str, str]:
     return env
 
 
+def check_imports_own_code(code: Path) -> None:
+    """``python -m`` puts the working folder first on the path: make sure it is ``code``'s."""
+    found = subprocess.run([str(PYTHON), "-c", "import optimise; print(optimise.__file__)"], cwd=code,
+                           env=environment(code), capture_output=True, text=True, check=True).stdout.strip()
+    if not Path(found).resolve().is_relative_to(code.resolve()):
+        raise SystemExit(f"{code} runs optimise from {found}, not its own")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -68,13 +76,17 @@ def main() -> int:
                            capture_output=True)
             versions[f"commit {args.ref}"] = tree
         try:
+            for code in versions.values():
+                check_imports_own_code(code)
+                # byte-compiled, as `make install` leaves this checkout: both compared alike
+                subprocess.run([str(PYTHON), "-m", "compileall", "-q", "optimise", "problems"], cwd=code, check=True)
             samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
             for _ in range(args.runs):
                 for version, code in versions.items():
                     for name, command in cases(code, tmp_path / version.replace(" ", "-")).items():
                         out = tmp_path / version.replace(" ", "-") / "out"
                         shutil.rmtree(out, ignore_errors=True)
-                        answer, wall, _ = measure(command, environment(code))
+                        answer, wall, _ = measure(command, environment(code), cwd=code)
                         samples.setdefault((version, name), []).append((wall, float(answer.get("solve_seconds", 0.0))))
         finally:
             if args.ref:

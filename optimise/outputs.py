@@ -97,20 +97,26 @@ def _write_impact_files(tmp: Path, impact: Any, background: list[Any] | None) ->
 #: solver runs.
 DRAWING_MODULES = ("adjustText", "matplotlib_scalebar.scalebar",
                    "optimise.mapping", "optimise.report", "folium", "optimise.webreport", "pyogrio")
+#: What the cascade check of a plan imports (networkx, for the detours): imported likewise.
+CASCADE_MODULES = ("optimise.cascade", "optimise.network")
 
 
-def warm_up(problem: Any = None) -> threading.Thread:
-    """Import what drawing a result folder needs (and ``problem``'s own plots module) in a
-    thread, started before a solve: HiGHS releases the GIL while it runs, so the imports
-    cost no time there. Join the thread before writing (workers are forked then)."""
-    names = list(DRAWING_MODULES)
-    if problem is not None:
-        names.append(f"{type(problem).__module__}.plots")
+def warm_up(problem: Any = None, *, drawing: bool = True) -> threading.Thread:
+    """Import what the cascade check and, with ``drawing``, drawing a result folder need (and
+    ``problem``'s own plots module) in a thread, started before a solve: HiGHS releases the
+    GIL while it runs, so the imports cost no time there. Join the thread before writing
+    (workers are forked then)."""
+    names = list(CASCADE_MODULES)
+    if drawing:
+        names += DRAWING_MODULES
+        if problem is not None:
+            names.append(f"{type(problem).__module__}.plots")
 
     def run() -> None:
-        from optimise.plots import pyplot
+        if drawing:
+            from optimise.plots import pyplot
 
-        pyplot()  # matplotlib on the file backend, as the drawing expects
+            pyplot()  # matplotlib on the file backend, as the drawing expects
         for name in names:
             try:
                 importlib.import_module(name)
@@ -123,8 +129,10 @@ def warm_up(problem: Any = None) -> threading.Thread:
 
 
 #: The jobs of the current :func:`run_jobs` call, read by the forked workers (closures cannot
-#: be pickled; a forked worker has them in its copy of this module).
+#: be pickled; a forked worker has them in its copy of this module), and which of them a
+#: process has taken (shared between the processes).
 _JOBS: list[Callable[[], list[str]]] = []
+_TAKEN: Any = None
 
 
 def _run_job(k: int) -> list[str]:
@@ -137,6 +145,19 @@ def _run_job(k: int) -> list[str]:
     return names
 
 
+def _take(k: int) -> bool:
+    """Take job ``k`` unless another process has."""
+    with _TAKEN.get_lock():
+        if _TAKEN[k]:
+            return False
+        _TAKEN[k] = 1
+        return True
+
+
+def _run_job_if_free(k: int) -> list[str] | None:
+    return _run_job(k) if _take(k) else None
+
+
 def can_fork() -> bool:
     """Whether output jobs can run in forked workers here: a platform with fork, more than
     one core, and not inside a daemonic process (a batch worker, which may have no children)."""
@@ -147,8 +168,12 @@ def can_fork() -> bool:
 def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], *, parallel: bool) -> list[str]:
     """Run ``own`` here and ``jobs`` (each writes files and returns their names) either after
     it or, with ``parallel`` where :func:`can_fork`, in forked workers (one per core) while
-    ``own`` runs. A job that fails raises here, with the worker's traceback."""
-    global _JOBS
+    ``own`` runs. The workers take the jobs from the front of the list; this process, once
+    ``own`` is done, takes what is left from the back, so no core waits while a job is left
+    (a hub plan's map, its slowest picture, is drawn here while the workers draw the rest).
+    Return ``own``'s files, then each job's, in the jobs' order. A job that fails raises
+    here, with the worker's traceback."""
+    global _JOBS, _TAKEN
     if not parallel or not jobs or not can_fork():
         written = own()
         _JOBS = jobs
@@ -159,14 +184,17 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
     # a forked worker flushes the streams it inherited when it ends: flush them now, once
     sys.stdout.flush()
     sys.stderr.flush()
-    _JOBS = jobs
+    context = multiprocessing.get_context("fork")
+    _JOBS, _TAKEN = jobs, context.Array("b", len(jobs))
     try:
-        with multiprocessing.get_context("fork").Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
-            pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
+        with context.Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
+            pending = pool.map_async(_run_job_if_free, range(len(jobs)), chunksize=1)
             written = own()
-            return written + [name for names in pending.get() for name in names]
+            here = {k: _run_job(k) for k in reversed(range(len(jobs))) if _take(k)}
+            there = pending.get()
+            return written + [name for k in range(len(jobs)) for name in (here.get(k) or there[k] or [])]
     finally:
-        _JOBS = []
+        _JOBS, _TAKEN = [], None
 
 
 def save_figures(folder: Path, figures: dict[str, Any]) -> list[str]:

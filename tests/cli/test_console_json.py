@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,32 @@ def test_bad_input_with_json_leaves_stdout_empty(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.startswith("error:") and "Traceback" not in run.stderr
+
+
+LEAVE = """
+import atexit, sys, threading, time
+from pathlib import Path
+from optimise.cli import _leave
+marker = Path(sys.argv[1])
+atexit.register(lambda: marker.write_text("exit handlers ran"))
+if sys.argv[3] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread done", flush=True))).start()
+print("result", end="")
+_leave(eval(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize(("code", "status", "said"), [("None", 0, ""), ("2", 2, ""), ("'stopped'", 1, "stopped")])
+@pytest.mark.parametrize("thread", ["none", "thread"])
+def test_the_quick_exit_keeps_the_exit_status_output_and_exit_handlers(tmp_path: Path, code: str, status: int,
+                                                                       said: str, thread: str) -> None:
+    """The CLI ends without tearing the interpreter down: the status is the command's, what it
+    printed is all there (unflushed too), exit handlers have run, and a running thread is
+    waited for (the normal exit)."""
+    marker = tmp_path / "marker"
+    done = subprocess.run([sys.executable, "-c", LEAVE, str(marker), code, thread],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == status
+    assert done.stdout == ("result" + ("thread done\n" if thread == "thread" else ""))
+    assert done.stderr.strip() == said
+    assert marker.read_text() == "exit handlers ran"
