@@ -4,7 +4,8 @@
 
 Runs ``optimise solve instances/zuidas-hubs --threads 1 --time-limit 1 --json``, without and
 with ``--out`` (HiGHS stops after its second, so the solve is the same length every time),
-``--runs`` times each, interleaved. *Around the solve* is the process's wall time less the
+and with ``--out`` and ``--time-limit 0.1`` (a solve too short for the imports done while
+HiGHS runs, see ``optimise.outputs.warm_up``), ``--runs`` times each, interleaved. *Around the solve* is the process's wall time less the
 seconds HiGHS itself ran (``solve_seconds`` of the JSON answer): start-up and imports,
 reading and checking the instance, building the model, the plan's checks and cascade check,
 the console table, the result folder, and the exit. Also timed: the interpreter alone and
@@ -38,12 +39,15 @@ INSTANCE = "instances/zuidas-hubs"
 def cases(code: Path, folder: Path) -> dict[str, list[str]]:
     """What is timed, as commands running ``code``'s optimise."""
     solve = [str(PYTHON), "-m", "optimise.cli", "solve", INSTANCE, "--threads", "1", "--time-limit", "1", "--json"]
+    brief = solve[:-2] + ["0.1", "--json"]
     return {
         # these two print an empty JSON object: hubs.measure reads the last line as one
         "interpreter alone": [str(PYTHON), "-c", "print('{}')"],
         "import the CLI and the hub problem": [str(PYTHON), "-c", "import optimise.cli, problems.hub_siting; print('{}')"],
         "solve, no --out": solve,
         "solve --out": solve + ["--out", str(folder / "out")],
+        # too short a solve to import the drawing modules while HiGHS runs: they are paid after it
+        "solve --out, HiGHS stopped after 0.1 s": brief + ["--out", str(folder / "out")],
     }
 
 
@@ -101,7 +105,9 @@ def main() -> int:
         lines.append(f"| {version} | {name} | {statistics.median(w for w, _ in runs):.2f} | "
                      f"{statistics.median(s for _, s in runs):.2f} | {statistics.median(around):.2f} | {min(around):.2f} |")
     lines += ["", "Around the solve: the process's wall time less HiGHS's own seconds (`solve_seconds`); "
-              "HiGHS stops after 1 s (`--time-limit 1`), one thread."]
+              "HiGHS stops after 1 s (`--time-limit 1`; 0.1 s where named), one thread. The drawing modules "
+              "are imported on a thread while HiGHS runs: a solve shorter than that import (about 0.5 s) "
+              "pays the rest after it."]
     publish(lines, args.out)
     return 0
 

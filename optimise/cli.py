@@ -155,7 +155,7 @@ def solve(
 
     preparing = warm_up(case.problem, drawing=out is not None)
     run = solve_case(case, options, ask, say=lambda line: console.err.print(console.text(line)))
-    preparing.join()
+    preparing.finish()
     if out is not None and (run.has_solution or run.result.status == "infeasible"):
         run.write(out, parallel=True)
         console.err.print(console.text(f"wrote {out}/" if run.has_solution

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
-from scipy.spatial.distance import cdist
 
 from optimise.errors import InputError
 
@@ -92,6 +91,8 @@ def distance_matrix(
     demand: gpd.GeoSeries, sites: gpd.GeoSeries, metric: Metric = "euclidean"
 ) -> np.ndarray:
     """Dense demand x site distance matrix (metres) between two point series in one CRS."""
+    from scipy.spatial.distance import cdist  # here: scipy.spatial takes 0.08 s to import
+
     a = np.column_stack([demand.x.to_numpy(), demand.y.to_numpy()])
     b = np.column_stack([sites.x.to_numpy(), sites.y.to_numpy()])
     return cdist(a, b, metric="cityblock" if metric == "manhattan" else "euclidean")

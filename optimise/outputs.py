@@ -8,6 +8,7 @@ core, while this process writes the tables and layers."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -37,13 +38,15 @@ def write_result(result: Result, out: Path, summary: dict[str, Any] | None = Non
     (see :func:`run_jobs`). Return the files written (final paths)."""
     summary = dict(summary if summary is not None else result.to_dict())
     with atomic_folder(out) as tmp:
-        # the slow drawing jobs, the longest first (the flag maps, the web report, the figure parts)
+        # the slow drawing jobs: the workers take them from the front (the flag maps, then the
+        # plan's own figures), this process takes the web report at the back once its tables
+        # are written (see run_jobs)
         jobs: list[Callable[[], list[str]]] = []
         if impact is not None:
             jobs.append(lambda: _write_impact_files(tmp, impact, background))
+        jobs += [lambda part=part: save_figures(tmp, part()) for part in figure_parts]
         if page is not None:
             jobs.append(lambda: [_write_report(tmp, page)])
-        jobs += [lambda part=part: save_figures(tmp, part()) for part in figure_parts]
 
         def tables() -> list[str]:
             return _write_tables(tmp, result, extra_tables or {}, figures or {}, summary)
@@ -101,31 +104,48 @@ DRAWING_MODULES = ("adjustText", "matplotlib_scalebar.scalebar",
 CASCADE_MODULES = ("optimise.cascade", "optimise.network")
 
 
-def warm_up(problem: Any = None, *, drawing: bool = True) -> threading.Thread:
-    """Import what the cascade check and, with ``drawing``, drawing a result folder need (and
-    ``problem``'s own plots module) in a thread, started before a solve: HiGHS releases the
-    GIL while it runs, so the imports cost no time there. Join the thread before writing
-    (workers are forked then)."""
-    names = list(CASCADE_MODULES)
-    if drawing:
-        names += DRAWING_MODULES
-        if problem is not None:
-            names.append(f"{type(problem).__module__}.plots")
+class WarmUp:
+    """Imports done on a thread while HiGHS runs (see :func:`warm_up`)."""
 
-    def run() -> None:
-        if drawing:
+    def __init__(self, names: list[str], drawing: bool) -> None:
+        self._names, self._drawing = names, drawing
+        self._now = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="optimise-warm-up", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from optimise.solver import highs_running
+
+        # not before HiGHS runs: imports hold the GIL, and building the model needs it
+        while not (highs_running.wait(0.02) or self._now.is_set()):
+            pass
+        if self._drawing:
             from optimise.plots import pyplot
 
             pyplot()  # matplotlib on the file backend, as the drawing expects
-        for name in names:
+        for name in self._names:
             try:
                 importlib.import_module(name)
             except ImportError:  # a problem without a plots module: nothing to prepare
                 pass
 
-    thread = threading.Thread(target=run, name="optimise-warm-up", daemon=True)
-    thread.start()
-    return thread
+    def finish(self) -> None:
+        """Whatever is not imported yet, now (HiGHS did not run, or ran too briefly)."""
+        self._now.set()
+        self._thread.join()
+
+
+def warm_up(problem: Any = None, *, drawing: bool = True) -> WarmUp:
+    """Import what the cascade check and, with ``drawing``, drawing a result folder need (and
+    ``problem``'s own plots module) on a thread, once HiGHS runs: it releases the GIL then,
+    so the imports cost no time. Call ``finish()`` after the solve, before writing (workers
+    are forked then)."""
+    names = list(CASCADE_MODULES)
+    if drawing:
+        names += DRAWING_MODULES
+        if problem is not None:
+            names.append(f"{type(problem).__module__}.plots")
+    return WarmUp(names, drawing)
 
 
 #: The jobs of the current :func:`run_jobs` call, read by the forked workers (closures cannot
@@ -170,7 +190,7 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
     it or, with ``parallel`` where :func:`can_fork`, in forked workers (one per core) while
     ``own`` runs. The workers take the jobs from the front of the list; this process, once
     ``own`` is done, takes what is left from the back, so no core waits while a job is left
-    (a hub plan's map, its slowest picture, is drawn here while the workers draw the rest).
+    (the web report, say, while the workers draw the maps).
     Return ``own``'s files, then each job's, in the jobs' order. A job that fails raises
     here, with the worker's traceback."""
     global _JOBS, _TAKEN
@@ -186,6 +206,7 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
     sys.stderr.flush()
     context = multiprocessing.get_context("fork")
     _JOBS, _TAKEN = jobs, context.Array("b", len(jobs))
+    gc.freeze()
     try:
         with context.Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
             pending = pool.map_async(_run_job_if_free, range(len(jobs)), chunksize=1)
@@ -194,6 +215,7 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
             there = pending.get()
             return written + [name for k in range(len(jobs)) for name in (here.get(k) or there[k] or [])]
     finally:
+        gc.unfreeze()
         _JOBS, _TAKEN = [], None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -230,9 +231,18 @@ def _match_scheduler(h: highspy.Highs) -> None:
     _scheduler_threads = wanted
 
 
+#: Set while HiGHS runs: it releases the GIL then, so that work waiting on another thread
+#: (optimise.outputs.warm_up) takes no time from building or reading the model.
+highs_running = threading.Event()
+
+
 def _run_once(h: highspy.Highs) -> Any:
     _match_scheduler(h)
-    run_status = h.run()
+    highs_running.set()
+    try:
+        run_status = h.run()
+    finally:
+        highs_running.clear()
     status = h.getModelStatus()
     if run_status == highspy.HighsStatus.kError and status == highspy.HighsModelStatus.kNotset:
         # HiGHS refused to start (bad option or model): a fault of ours, named as HiGHS names it.

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from optimise.schema import Column, TableSchema
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# scipy.sparse and its graph searches are imported where used: a hub instance without streets
+# never needs them, and they take a tenth of a second to import.
 
 STREETS = TableSchema(
     "streets",
@@ -127,6 +130,8 @@ class StreetNetwork:
     def _build(self, mode: str) -> sp.csr_matrix:
         """The mode's matrix (each node pair at its shortest open edge), and the pair's
         parallel edges shortest first, so that a closure can fall back on the next one."""
+        import scipy.sparse as sp
+
         n = len(self.nodes)
         ok = np.flatnonzero(self.open[mode] & (self.u != self.v))
         order = ok[np.lexsort((self.length[ok], np.maximum(self.u[ok], self.v[ok]), np.minimum(self.u[ok], self.v[ok])))]
@@ -240,6 +245,8 @@ class StreetNetwork:
         """Distances and predecessors from each pair's source, for its target: a search
         bounded by LIMIT_M reaches every detour but the longest; the sources whose target lies
         beyond it (or has no path) are searched again without the bound."""
+        from scipy.sparse.csgraph import dijkstra
+
         sources = np.unique([a for a, _ in pairs])
         if not len(sources):
             return {}
@@ -328,7 +335,10 @@ class StreetNetwork:
     def distances(self, mode: str, sources: np.ndarray, limit: float = np.inf) -> np.ndarray:
         """Shortest distances (m) from each source node (positions in ``nodes``) to every node
         on the mode's network; inf beyond ``limit`` or without a path."""
+        from scipy.sparse.csgraph import dijkstra
+
         return dijkstra(self._matrix[mode], directed=True, indices=np.asarray(sources, int), limit=limit)
+
 
 def walking_metres(streets: pd.DataFrame, a_xy: np.ndarray, b_xy: np.ndarray, pi: np.ndarray, pj: np.ndarray,
                    snap_m: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:

@@ -15,15 +15,17 @@ unknown assets or systems, self-loops, strengths outside [0, 1] are clear input 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from optimise.errors import InputError
 from optimise.instance import Instance
 from optimise.schema import Column, TableSchema, check_references, validate_table
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 DEFAULT_SYSTEMS = ("energy", "water", "mobility", "waste", "digital")
 
@@ -153,6 +155,8 @@ class VitalSystems:
 
     def matrix(self) -> sp.csr_matrix:
         """Sparse (target x source) matrix of strengths (duplicates keep the strongest)."""
+        import scipy.sparse as sp  # here: loading an instance needs no scipy (0.08 s to import)
+
         m = sp.coo_matrix((self.strength, (self.dst, self.src)), shape=(self.n, self.n)).tocsr()
         return m
 
