@@ -8,7 +8,8 @@ matplotlib-scalebar's, in metres, for maps in a projected CRS.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 import shapely
@@ -106,16 +107,36 @@ def label(ax: Any, xs: Any, ys: Any, texts: list[str], *, limit: int = MAX_LABEL
     # and a second of at most LABEL_SECONDS only where labels still overlap
     style = {"x": xs, "y": ys, "ax": ax, "expand": (1.3, 1.5), "force_text": (0.3, 0.6), "ensure_inside_axes": True,
              "arrowprops": {"arrowstyle": "-", "color": "#555555", "lw": 0.5}}
-    _, leaders = adjust_text(items, iter_lim=LABEL_STEPS, **style)
-    if _overlapping(ax, items):
-        for leader in leaders:
-            leader.remove()
-        _, leaders = adjust_text(items, time_lim=LABEL_SECONDS, **style)
+    ax.apply_aspect()  # the one part of a draw that moves what the labels are placed on
+    with _sized_without_drawing():
+        _, leaders = adjust_text(items, iter_lim=LABEL_STEPS, **style)
+        if _overlapping(ax, items):
+            for leader in leaders:
+                leader.remove()
+            _, leaders = adjust_text(items, time_lim=LABEL_SECONDS, **style)
     for leader in leaders:
         # a leader clipped at its label's box costs a Bézier search on every draw (1 s on a
         # four-panel map); from the label's centre it runs under the label's white box instead
         if hasattr(leader, "set_patchA"):
             leader.set_patchA(None)
+
+
+@contextmanager
+def _sized_without_drawing() -> Iterator[None]:
+    """adjustText draws the whole figure before it sizes the labels (a four-panel flag map
+    was drawn four times over, 0.6 s on the centre quays): the renderer sizes text without
+    it, and the view is fixed before labelling (limits set, aspect applied)."""
+    import adjustText
+
+    draw = getattr(adjustText, "force_draw", None)
+    if draw is None:  # another release of adjustText: it draws as it sees fit
+        yield
+        return
+    adjustText.force_draw = _no_redraw
+    try:
+        yield
+    finally:
+        adjustText.force_draw = draw
 
 
 #: Label moves in adjustText's first pass, and the seconds of its second (see :func:`label`).
