@@ -68,14 +68,21 @@ def background(ax: Any, layers: list[tuple[Any, dict[str, Any]]]) -> None:
 
 
 def _lines(ax: Any, geoms: Any, color: str, linewidth: float, zorder: float) -> None:
-    from matplotlib.collections import LineCollection
+    """The lines as one path (a move to the start of each, a line to each next point): a
+    collection of a path per line took 0.13 s to build for a centre map's streets, and the
+    quays draw one map a year."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
 
     coords, owner = shapely.get_coordinates(shapely.get_parts(geoms), return_index=True)
     if not len(coords):
         return
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    ax.add_collection(LineCollection(np.split(coords, starts[1:]), colors=color, linewidths=linewidth, zorder=zorder),
-                      autolim=True)
+    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+    codes[np.r_[True, owner[1:] != owner[:-1]]] = Path.MOVETO
+    # add_artist and the points' extent: add_patch would measure the path curve by curve
+    ax.add_artist(PathPatch(Path(coords, codes), facecolor="none", edgecolor=color, linewidth=linewidth,
+                            zorder=zorder, capstyle="projecting"))
+    ax.update_datalim(coords)
     ax.autoscale_view()
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from optimise.plots import FLAG_COLOURS
 
@@ -138,10 +139,13 @@ def _features(layer: MapLayer, colour: str) -> dict[str, Any]:
     props = pd.DataFrame({c: frame[c].map(lambda v, c=c: format_value(v, c)) for c in dict.fromkeys(columns + ([tip] if tip else []))
                           if c in frame.columns and not c.startswith("_")}, index=frame.index)
     props["_colour"] = frame[layer.colour].astype(str) if layer.colour in frame.columns else colour
-    keep = frame.geometry.notna() & ~frame.geometry.is_empty
-    gj = json.loads(pd.concat([props, frame.geometry.rename("geometry")], axis=1)[keep]
-                    .pipe(lambda t: t.set_geometry("geometry")).to_json(drop_id=True))
-    return gj
+    keep = (frame.geometry.notna() & ~frame.geometry.is_empty).to_numpy()
+    # each geometry written by GEOS and read back by the json module's C parser: GeoPandas'
+    # to_json walks every coordinate in Python (most of a quay report's writing time)
+    shapes = json.loads("[" + ",".join(shapely.to_geojson(frame.geometry.to_numpy()[keep]).tolist()) + "]")
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": properties, "geometry": shape}
+                         for properties, shape in zip(props[keep].to_dict("records"), shapes)]}
 
 
 def build_map(layers: list[MapLayer], *, tiles: bool = False, height: int = 640) -> Any:
