@@ -33,6 +33,7 @@ risk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Literal
 
 import numpy as np
@@ -140,11 +141,13 @@ class PeriodState:
     causes: dict[int, str]
     planned: np.ndarray | None = None  # bool: changed only by planned works in this period
 
-    @property
+    # computed once: explaining a city's flags reads them some 20,000 times (the state's
+    # arrays are not changed after it is made)
+    @cached_property
     def loss(self) -> np.ndarray:
         return np.clip(self.baseline - self.function, 0.0, 1.0)
 
-    @property
+    @cached_property
     def utilisation(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             u = np.where(np.isfinite(self.capacity) & (self.capacity > 0), self.load / self.capacity, 0.0)
@@ -483,8 +486,9 @@ class Impact:
         return chain
 
     def _strongest_supplier(self, st: PeriodState, node: int, exclude: set[int] = frozenset()) -> int | None:
-        edges = np.flatnonzero(self.vs.dst == node)
-        edges = edges[~np.isin(self.vs.src[edges], list(exclude))]
+        edges = self.vs.incoming[node]
+        if exclude:
+            edges = edges[[int(source) not in exclude for source in self.vs.src[edges].tolist()]]
         if len(edges) == 0:
             return None
         lost = self.vs.strength[edges] * (1 - st.function[self.vs.src[edges]])

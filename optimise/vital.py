@@ -108,6 +108,11 @@ class VitalSystems:
         self.index = pd.Index(self.assets["id"])
         self.src = self.index.get_indexer(self.dependencies["source"])
         self.dst = self.index.get_indexer(self.dependencies["target"])
+        # each asset's incoming dependencies (positions in the table), looked up per asset
+        # when a flag's cause is traced
+        order = np.argsort(self.dst, kind="stable")
+        bounds = np.searchsorted(self.dst[order], np.arange(len(self.index) + 1))
+        self.incoming = [order[bounds[k]:bounds[k + 1]] for k in range(len(self.index))]
         self.strength = self.dependencies["strength"].to_numpy(dtype=float)
         # people are counted once per area: the assets of one area (its feeder, water district,
         # digital access …) serve the same households
@@ -148,8 +153,11 @@ class VitalSystems:
         return labelled(self.values("id")[k], None if names is None else names[k])
 
     def position(self, asset_id: Any, *, file: str | None = None, field: str = "asset", row: int | None = None) -> int:
-        k = self.index.get_indexer([asset_id])[0]
-        if k < 0:
+        try:
+            k = self.index.get_loc(asset_id)  # a hash lookup: a plan's scenario asks thousands of times
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):
+            k = -1
+        if not isinstance(k, (int, np.integer)) or k < 0:
             raise InputError(f"unknown asset {asset_id!r}", file=file, field=field, row=row)
         return int(k)
 
@@ -220,7 +228,7 @@ def load_shares(vs: VitalSystems, asset_id: Any, *, file: str | None = None, fie
     frontier = [(start, 1.0, frozenset([start]))]
     while frontier:
         node, share, seen = frontier.pop()
-        edges = np.flatnonzero(supply & (vs.dst == node))
+        edges = vs.incoming[node][supply[vs.incoming[node]]]
         edges = [e for e in edges if np.isfinite(capacity[vs.src[e]]) and units[vs.src[e]] == units[node]
                  and vs.src[e] not in seen and vs.strength[e] > 0]
         total = sum(vs.strength[e] for e in edges)
