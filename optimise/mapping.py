@@ -122,10 +122,14 @@ def label(ax: Any, xs: Any, ys: Any, texts: list[str], *, limit: int = MAX_LABEL
                 leader.remove()
             _, leaders = adjust_text(items, time_lim=LABEL_SECONDS, **style)
     for leader in leaders:
-        # a leader clipped at its label's box costs a Bézier search on every draw (1 s on a
-        # four-panel map); from the label's centre it runs under the label's white box instead
+        # a leader clipped at its label's box, or shortened by a few points at its ends, costs
+        # a Bézier search on every draw (1 s, then 0.35 s, on a four-panel map); from the
+        # label's centre it runs under the label's white box, and to the point's centre
+        # under its marker
         if hasattr(leader, "set_patchA"):
             leader.set_patchA(None)
+        if hasattr(leader, "shrinkA"):
+            leader.shrinkA = leader.shrinkB = 0.0
 
 
 @contextmanager
