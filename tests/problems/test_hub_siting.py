@@ -403,3 +403,17 @@ def test_walks_run_on_the_streets_where_they_cover_both_ends() -> None:
     assert walks[("far", "far-site")] == (pytest.approx(130.0), "straight line x detour factor")
     result = problem.solve()
     assert set(result.tables["assignment"]["walk_basis"]) <= {"streets", "straight line x detour factor"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_pairs_within_reach_are_every_pair_the_straight_line_allows(seed: int) -> None:
+    """Sites within reach come from a spatial index: the same pairs, sorted by point then
+    site, as measuring every pair."""
+    problem = random_problem(seed, max_walk_m=float(np.random.default_rng(seed).uniform(150, 500)))
+    d, p = problem.data, problem.params
+    a = np.column_stack([d.demand_points.x, d.demand_points.y])
+    b = np.column_stack([d.site_points.x, d.site_points.y])
+    metres = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) * p["detour_factor"]
+    expected = sorted(zip(*np.nonzero(metres <= p["max_walk_m"])))
+    assert [tuple(pair) for pair in d.pairs.tolist()] == [(int(i), int(j)) for i, j in expected]
+    assert np.allclose(d.walk_m, [metres[i, j] for i, j in expected])
