@@ -78,9 +78,10 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
     sizes = list(data.sizes["id"].astype(str))
     marker_size = {s: 60 + 90 * k for k, s in enumerate(sizes)}
     is_open = hubs["open"].to_numpy(bool)
-    for j in np.flatnonzero(is_open):
-        ax.scatter(sp.x.iloc[j], sp.y.iloc[j], s=marker_size[hubs["size"].iloc[j]], marker="s",
-                   color=COLOURS[flags[j]], edgecolor="black", linewidths=0.8, zorder=5)
+    opened = np.flatnonzero(is_open)
+    # one collection for every hub (a call per hub took 0.8 s for the city's 390)
+    ax.scatter(sp.x.iloc[opened], sp.y.iloc[opened], s=[marker_size[k] for k in hubs["size"].iloc[opened]],
+               marker="s", color=[COLOURS[f] for f in flags[opened]], edgecolor="black", linewidths=0.8, zorder=5)
     # names of the hubs, the most used first
     order = np.flatnonzero(is_open)[np.argsort(-hubs["users"].to_numpy(float)[is_open], kind="stable")]
     names = [f"{hubs['id'].iloc[j]} {data.site_names[j]} ({hubs['size'].iloc[j]})".replace("  ", " ") for j in order]
