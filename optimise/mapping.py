@@ -112,24 +112,32 @@ def label(ax: Any, xs: Any, ys: Any, texts: list[str], *, limit: int = MAX_LABEL
     # adjustText goes on moving labels away from the points long after they stopped
     # overlapping one another (about 1 s for 16 labels): a first pass of LABEL_STEPS moves,
     # and a second of at most LABEL_SECONDS only where labels still overlap
-    style = {"x": xs, "y": ys, "ax": ax, "expand": (1.3, 1.5), "force_text": (0.3, 0.6), "ensure_inside_axes": True,
-             "arrowprops": {"arrowstyle": "-", "color": "#555555", "lw": 0.5}}
+    style = {"x": xs, "y": ys, "ax": ax, "expand": (1.3, 1.5), "force_text": (0.3, 0.6), "ensure_inside_axes": True}
     ax.apply_aspect()  # the one part of a draw that moves what the labels are placed on
     with _sized_without_drawing():
-        _, leaders = adjust_text(items, iter_lim=LABEL_STEPS, **style)
+        adjust_text(items, iter_lim=LABEL_STEPS, **style)
         if _overlapping(ax, items):
-            for leader in leaders:
-                leader.remove()
-            _, leaders = adjust_text(items, time_lim=LABEL_SECONDS, **style)
-    for leader in leaders:
-        # a leader clipped at its label's box, or shortened by a few points at its ends, costs
-        # a Bézier search on every draw (1 s, then 0.35 s, on a four-panel map); from the
-        # label's centre it runs under the label's white box, and to the point's centre
-        # under its marker
-        if hasattr(leader, "set_patchA"):
-            leader.set_patchA(None)
-        if hasattr(leader, "shrinkA"):
-            leader.shrinkA = leader.shrinkB = 0.0
+            adjust_text(items, time_lim=LABEL_SECONDS, **style)
+    _leaders(ax, items, xs, ys)
+
+
+def _leaders(ax: Any, items: list[Any], xs: np.ndarray, ys: np.ndarray) -> None:
+    """A thin line from each label that moved (LEADER_MIN_PX or more) to its point, centre to
+    centre: it runs under the label's white box and the point's marker. One collection, drawn
+    here rather than by adjustText, whose arrows are clipped at their label's box by a Bézier
+    search when added and again on every draw (a third of a flag map's time)."""
+    from matplotlib.collections import LineCollection
+
+    ends = np.array([item.get_position() for item in items], dtype=float)
+    points = np.column_stack([xs, ys])
+    moved = np.hypot(*(ax.transData.transform(ends) - ax.transData.transform(points)).T) >= LEADER_MIN_PX
+    if moved.any():
+        ax.add_collection(LineCollection(np.stack([ends[moved], points[moved]], axis=1), colors="#555555",
+                                         linewidths=0.5, zorder=1), autolim=False)
+
+
+#: The shortest move (display pixels) that gets a leader line, as adjustText's min_arrow_len.
+LEADER_MIN_PX = 5.0
 
 
 @contextmanager
