@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubs import ROOT, measure, publish  # noqa: E402
+from hubs import ROOT, byte_compile, measure, publish  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 INSTANCE = "instances/zuidas-hubs"
@@ -82,8 +82,7 @@ def main() -> int:
         try:
             for code in versions.values():
                 check_imports_own_code(code)
-                # byte-compiled, as `make install` leaves this checkout: both compared alike
-                subprocess.run([str(PYTHON), "-m", "compileall", "-q", "optimise", "problems"], cwd=code, check=True)
+                byte_compile(code)  # as `make install` leaves a checkout: both compared alike
             samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
             for _ in range(args.runs):
                 for version, code in versions.items():

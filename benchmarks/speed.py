@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubs import OPTIMISE, ROOT, measure, publish  # noqa: E402
+from hubs import OPTIMISE, ROOT, byte_compile, measure, publish  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 
@@ -66,6 +66,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed.md")
     args = parser.parse_args()
     names = [n.strip() for n in args.cases.split(",") if n.strip()]
+    byte_compile()
     rows = []
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folders:
         ours_env = {**os.environ, "OPTIMISE_CACHE": cache}
