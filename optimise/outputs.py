@@ -4,7 +4,7 @@ and swapped in whole (see :func:`optimise.files.atomic_folder`).
 
 Pictures and the web report take most of the writing time (matplotlib, label placement,
 folium); with ``parallel`` they are drawn side by side in forked worker processes, one per
-core, while this process writes the tables and layers."""
+core, while this process writes the tables and layers and then takes the jobs left."""
 
 from __future__ import annotations
 
@@ -206,7 +206,7 @@ def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], 
     sys.stderr.flush()
     context = multiprocessing.get_context("fork")
     _JOBS, _TAKEN = jobs, context.Array("b", len(jobs))
-    gc.freeze()
+    gc.freeze()  # a worker's collector would otherwise touch, and so copy, every inherited object
     try:
         with context.Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
             pending = pool.map_async(_run_job_if_free, range(len(jobs)), chunksize=1)
