@@ -22,6 +22,7 @@ import pandas as pd
 
 from optimise.errors import InputError
 from optimise.instance import Instance
+from optimise.modelling import positions_by_key
 from optimise.schema import Column, TableSchema, check_references, validate_table
 
 if TYPE_CHECKING:
@@ -110,9 +111,7 @@ class VitalSystems:
         self.dst = self.index.get_indexer(self.dependencies["target"])
         # each asset's incoming dependencies (positions in the table), looked up per asset
         # when a flag's cause is traced
-        order = np.argsort(self.dst, kind="stable")
-        bounds = np.searchsorted(self.dst[order], np.arange(len(self.index) + 1))
-        self.incoming = [order[bounds[k]:bounds[k + 1]] for k in range(len(self.index))]
+        self.incoming = positions_by_key(self.dst, len(self.index))
         self.strength = self.dependencies["strength"].to_numpy(dtype=float)
         # people are counted once per area: the assets of one area (its feeder, water district,
         # digital access …) serve the same households

@@ -91,13 +91,6 @@ def _allowed_classes(sites: pd.DataFrame, points: gpd.GeoSeries, sizes: pd.DataF
     return allowed
 
 
-def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
-    """For each key value 0..n-1, the positions where it occurs."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[k]:bounds[k + 1]] for k in range(n)]
-
-
 def build_data(tables: dict[str, pd.DataFrame], params: dict[str, Any], *, crs: str | None,
                vital: VitalSystems | None, labels: dict[str, str], toml_file: str) -> HubData:
     """From validated tables to the pre-computed data of the model (see the docstring)."""

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pyomo.core as pyo
 
-from optimise.modelling import linear
+from optimise.modelling import linear, positions_by_key
 
-from .data import HubData, _groups
+from .data import HubData
 from .schema import OBJECTIVES
 
 
@@ -65,8 +65,8 @@ def build_model(d: HubData, params: dict[str, Any], name: str) -> pyo.ConcreteMo
 def define_choices(m: pyo.ConcreteModel, d: HubData) -> None:
     """y_jk ∈ {0,1} for k ∈ K_j; x_ij ∈ [0,1] for (i,j) ∈ P."""
     slots = np.argwhere(d.allowed)
-    m.maps = HubMaps(slots, _groups(slots[:, 0], d.n_sites), _groups(d.pairs[:, 1], d.n_sites),
-                     _groups(d.pairs[:, 0], d.n_demand))
+    m.maps = HubMaps(slots, positions_by_key(slots[:, 0], d.n_sites), positions_by_key(d.pairs[:, 1], d.n_sites),
+                     positions_by_key(d.pairs[:, 0], d.n_demand))
     m.Y = pyo.RangeSet(0, len(slots) - 1)
     m.y = pyo.Var(m.Y, domain=pyo.Binary)
     m.X = pyo.RangeSet(0, len(d.pairs) - 1)
