@@ -23,7 +23,7 @@ from optimise.errors import InputError
 from optimise.instance import Instance
 from optimise.parameters import Parameter
 from optimise.schema import TableSchema
-from optimise.solver import SolveOptions, SolverFault, SolverOutcome, _relative_gap, solve_model
+from optimise.solver import PROVEN_GAP, SolveOptions, SolverFault, SolverOutcome, _relative_gap, solve_model
 
 #: Share of the time limit a problem's own starting heuristic may take (the rest is HiGHS's).
 #: Measured on the 20,000 x 2,000 city MCLP: the iterated local search found its best plan
@@ -133,6 +133,24 @@ def reconcile(outcome: SolverOutcome, evaluated: float, *, maximize: bool) -> No
         outcome.gap = _relative_gap(evaluated, outcome.bound)
 
 
+def settled_by_head_start(figures: dict[str, float], options: SolveOptions, *, maximize: bool) -> SolverOutcome | None:
+    """The head start's own plan as the outcome when it is within ``options.gap`` of the
+    head start's own bound (``start_bound``, valid for every plan): HiGHS could only confirm
+    the gap there. Optimal only when the two meet (gap at most ``PROVEN_GAP``); else
+    feasible with its gap, as HiGHS reports a run stopped at the gap asked for."""
+    objective, bound = figures.get("start_objective"), figures.get("start_bound")
+    if objective is None or bound is None:
+        return None
+    on_the_right_side = bound >= objective - 1e-9 * max(1.0, abs(objective)) if maximize \
+        else bound <= objective + 1e-9 * max(1.0, abs(objective))
+    gap = _relative_gap(objective, bound)
+    if not on_the_right_side or gap is None or gap > max(options.gap, PROVEN_GAP):
+        return None
+    word, text = ("optimal", "optimal: the starting plan meets its bound") if gap <= PROVEN_GAP else \
+        ("feasible", "the starting plan is within the gap tolerance of its bound")
+    return SolverOutcome(word, text, float(objective), float(bound), gap, 0.0, 0.0, 0)
+
+
 @dataclass(frozen=True)
 class ObjectiveTerm:
     """One objective a problem can be judged by (walking time, space won back, cost …).
@@ -220,6 +238,11 @@ class Problem(ABC):
     #: are set on top and are never overridden.
     highs_options: ClassVar[dict[str, Any]] = {}
 
+    #: The problem's :meth:`starting_plan` returns its own bound (``start_bound``), so it may
+    #: settle a solve by itself: it then runs before a what-if's given plan too, and HiGHS
+    #: starts from the given plan only when the head start does not settle the solve.
+    head_start_settles: ClassVar[bool] = False
+
     #: The checked parameters of the instance (set by the problem's constructor).
     params: dict[str, Any]
 
@@ -256,7 +279,10 @@ class Problem(ABC):
         """A feasible plan from a fast heuristic of the problem's own, set as the values of
         all of ``model``'s variables, for HiGHS to start its search from (its objective then
         prunes the tree from the first node). Return figures about it for the result's
-        ``size`` table, or None when there is none (the default). It may also fix variables
+        ``size`` table, or None when there is none (the default). Figures may include
+        ``start_objective`` (the plan's objective value) and ``start_bound`` (a bound on the
+        objective of every plan, e.g. the LP relaxation's optimum): a plan already within
+        the gap asked for of its bound settles the solve, and HiGHS is not run. It may also fix variables
         that no plan cheaper than its own can move (exact reductions, e.g. reduced-cost
         fixing against a bound of its own), listing them in ``model.reduced``: the engine
         frees them after this solve. Called only on a model as
@@ -432,16 +458,20 @@ class Problem(ABC):
         ``own_objective``: the model optimises the problem's own objective, so the plan's
         evaluated value replaces the solver's (False when a trade-off put another in its place).
         ``start``: values of integer variables to start from (:meth:`plan_values`), instead of
-        the problem's own :meth:`starting_plan`."""
+        the problem's own :meth:`starting_plan` (which still runs first where it may settle
+        the solve: ``head_start_settles``)."""
         began = time.perf_counter() if started is None else started
         separator = self.separator(model)
         if separator is None:
             head_start = None
             try:
-                if as_built and not warm_start and not start:
+                if as_built and not warm_start and (not start or self.head_start_settles):
                     head_start, options = self._head_start(model, options)
-                outcome = solve_model(model, options, warm_start=warm_start or head_start is not None, start=start,
-                                      highs_options=self.highs_options)
+                settled = settled_by_head_start(head_start, options, maximize=_is_max(model)) if head_start else None
+                # a given plan is where HiGHS starts when the head start did not settle the solve
+                from_head_start = head_start is not None and not start
+                outcome = settled or solve_model(model, options, warm_start=warm_start or from_head_start, start=start,
+                                                 highs_options=self.highs_options)
             finally:
                 # exact reductions against the head start hold for this solve only: a later
                 # solve of the same model (alternatives, trade-offs) sees the whole problem

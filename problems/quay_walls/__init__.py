@@ -70,9 +70,13 @@ Constraints (the model's families, by name; model.py has one function for each)
     util_once   Σ_t b_ut + Σ_{t∈V_u} v_ut + λ_u = 1                     ∀ u
     bundle      b_ut ≤ s_h(u)t                                          ∀ u, t ∈ [e_u, l_u]
 
+First plan: LP-and-fix (heuristic): the works whose start the LP relaxation decides in
+integers keep it, HiGHS plans the rest; with the LP optimum as its bound, a plan within the
+gap asked for ends the solve there.
+
 Modules: schema (instance format), data (tables to model data), traffic (detours and
-interactions on the street network), model (the MILP), solution (tables, layers, scenario),
-plots (Gantt chart, maps).
+interactions on the street network), model (the MILP), heuristic (the first plan), solution
+(tables, layers, scenario), plots (Gantt chart, maps).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class QuayWalls(Problem):
     # reached its 0.25 % gap in 31 s against 56 s, the centre proved its optimum in 0.75 s
     # against 1.5 s (one thread; benchmarks/speed.py). Sub-MIPs still presolve.
     highs_options: ClassVar[dict[str, Any]] = {"presolve": "off"}
+    head_start_settles = True  # LP-and-fix bounds its plan by the LP optimum (see .heuristic)
     #: In `optimise app` a click on a work closes it (starts its renewal) in the chosen year.
     given_period: ClassVar[tuple[str, str, str]] = ("works", "start", "periods")
     key_figures: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -152,6 +157,13 @@ class QuayWalls(Problem):
 
     def build(self) -> pyo.ConcreteModel:
         return build_model(self.data, self.params, self.name)
+
+    def starting_plan(self, model: pyo.ConcreteModel, deadline: float | None, seed: int) -> dict[str, float] | None:
+        """LP-and-fix (:mod:`.heuristic`): the works the LP relaxation starts in integers
+        keep that start, HiGHS plans the rest."""
+        from .heuristic import lp_and_fix
+
+        return lp_and_fix(model, deadline, seed)
 
     def describe_row(self, family: str, index: Any, amount: float, direction: str,
                      model: pyo.ConcreteModel | None = None) -> str:

@@ -71,3 +71,27 @@ def test_runs_with_different_thread_counts_in_one_process(threads: list) -> None
         assert outcome.objective == pytest.approx(8)
         assert [round(model.x[k].value) for k in "abc"] == [1, 0, 1]
 
+
+
+@pytest.mark.parametrize("objective, bound, gap, maximize, expected", [
+    (100.0, 99.95, 0.001, False, "feasible"),   # within the gap asked for
+    (100.0, 100.0, 0.0, False, "optimal"),      # the plan meets its bound: proven
+    (100.0, 99.0, 0.001, False, None),          # 1 % apart: HiGHS must search
+    (100.0, 99.99, 0.0, False, None),           # a proof was asked for
+    (100.0, 100.5, 0.01, False, None),          # a "bound" above a minimum's plan is no bound
+    (100.0, 100.05, 0.001, True, "feasible"),   # a maximum's bound lies above its plan
+    (100.0, 99.5, 0.01, True, None),
+])
+def test_a_head_start_settles_a_solve_only_within_the_gap_of_its_own_bound(objective, bound, gap, maximize,
+                                                                           expected) -> None:
+    from optimise.problem import settled_by_head_start
+
+    figures = {"start_objective": objective, "start_bound": bound}
+    outcome = settled_by_head_start(figures, SolveOptions(gap=gap), maximize=maximize)
+    if expected is None:
+        assert outcome is None
+        return
+    assert outcome.status == expected and outcome.objective == objective and outcome.bound == bound
+    assert outcome.gap == pytest.approx(abs(objective - bound) / abs(objective))
+    assert outcome.gap <= gap + 1e-12
+    assert settled_by_head_start({"start_objective": objective}, SolveOptions(gap=gap), maximize=maximize) is None

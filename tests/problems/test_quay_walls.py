@@ -168,6 +168,46 @@ def test_optimum_matches_brute_force(params: dict) -> None:
     assert result.objective == pytest.approx(brute_force(p), rel=1e-7, abs=1e-7)
 
 
+def test_lp_and_fix_leaves_a_whole_plan_that_keeps_every_row_within_its_bound() -> None:
+    import pyomo.core as pyo
+
+    from problems.quay_walls.heuristic import lp_and_fix
+
+    for params in ({}, {"weight_hindrance": 0.0}, {"traffic_growth": -0.3, "weight_hindrance": 5.0}):
+        p = tiny(**params)
+        model = p.build()
+        figures = lp_and_fix(model, None, 0)
+        assert figures is not None
+        for var in model.component_data_objects(pyo.Var):
+            assert var.value is not None, var.name
+        for row in model.component_data_objects(pyo.Constraint, active=True):
+            value = pyo.value(row.body)
+            assert row.lower is None or value >= pyo.value(row.lower) - 1e-6, row.name
+            assert row.upper is None or value <= pyo.value(row.upper) + 1e-6, row.name
+        assert pyo.value(model.objective) == pytest.approx(figures["start_objective"], rel=1e-9, abs=1e-9)
+        best = brute_force(p)
+        assert figures["start_bound"] <= best + 1e-7 <= figures["start_objective"] + 2e-7
+
+
+def test_a_head_start_within_the_gap_settles_the_solve_and_a_proof_still_runs_highs() -> None:
+    p = tiny()
+    best = brute_force(p)
+    loose = p.solve(gap=0.5)
+    assert loose.size["start_seconds"] > 0 and loose.solve_seconds == 0.0  # HiGHS was not run
+    assert loose.status in ("feasible", "optimal") and loose.gap <= 0.5
+    assert loose.bound <= best + 1e-7 <= loose.objective + 1e-7
+    proof = p.solve(gap=0.0)
+    assert proof.status == "optimal" and proof.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
+    # a what-if's given plan: the head start still runs first, and with a proof asked for
+    # HiGHS starts from the given plan and proves the optimum
+    plan = ({"schedule": proof.tables["schedule"], "utilities": proof.tables["utilities"]}, {})
+    again = tiny(weight_hindrance=5.0)
+    result = again.solve(gap=0.0, plan=plan)
+    assert "start_seconds" in result.size and result.size.get("start_values", 0) > 0
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(brute_force(again), rel=1e-7, abs=1e-7)
+
+
 def test_schedule_keeps_every_rule_and_bundles_where_it_pays() -> None:
     p = tiny()
     result = p.solve()
