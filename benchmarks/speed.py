@@ -99,6 +99,10 @@ def main() -> int:
                 rows.append((f"{what} (from the first plan)", ours, wall, mb, plain, plain_wall, plain_mb))
                 print(f"{rows[-1][0]}: ours {wall:.1f} s, plain {plain_wall:.1f} s", flush=True)
 
+    def solve_time(ours: dict) -> float:
+        """HiGHS's run and the problem's own head start before it (a first plan, its bound)."""
+        return ours["solve_seconds"] + (ours.get("model_size") or {}).get("start_seconds", 0.0)
+
     def objective_text(value: float | None) -> str:
         return "-" if value is None else f"{value:,.2f}"
 
@@ -113,14 +117,15 @@ def main() -> int:
         ratios.append(ratio)
         ours_gap = "-" if ours.get("gap") is None else f"{ours['gap']:.4%}"
         plain_gap = "-" if plain.get("gap") is None else f"{plain['gap']:.4%}"
-        lines.append(f"| {label} | {ours['status']}, {ours_gap} | {ours['solve_seconds']:.2f} | {wall:.2f} | {mb:,.0f} "
+        lines.append(f"| {label} | {ours['status']}, {ours_gap} | {solve_time(ours):.2f} | {wall:.2f} | {mb:,.0f} "
                      f"| {plain['status']}, {plain_gap} | {plain['solve_seconds']:.2f} | {plain_wall:.2f} | "
                      f"{plain_mb:,.0f} | {ratio:.2f}× | {objective_text(ours.get('objective'))} | "
                      f"{objective_text(plain.get('objective'))} |")
     if ratios:
         mean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
         lines += ["", f"Geometric mean of the wall-time ratios (plain / ours): {mean:.2f}×."]
-    lines += ["", "Solve s: HiGHS's own run (ours: including a problem heuristic's head start, if any). "
+    lines += ["", "Solve s: HiGHS's own run (ours: with the problem's own head start before it, if any: the quays' "
+              "LP-and-fix plan, which ends the solve when it is within the gap asked for of the LP bound). "
               "Wall s: the whole process, from start to exit. Peak MB: the largest resident set of the process "
               "(ru_maxrss)."]
     publish(lines, args.out)
