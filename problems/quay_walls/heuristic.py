@@ -23,14 +23,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import highspy
 import numpy as np
 import pyomo.core as pyo
 
 from optimise.solver import SolveOptions, load_model, run_highs
 
-#: The MIP over the works the LP leaves fractional stops within this gap of its own bound
-#: (its bound is at least the whole model's, so the plan is within it of the optimum's bound
-#: or better) or after this many seconds.
+#: The MIP over what the LP leaves open stops within this gap of its own bound, or after this
+#: many seconds: it makes a plan, not a proof (the whole model's bound is the LP's).
 RESTRICTED_GAP = 1e-3
 RESTRICTED_SECONDS = 8.0
 #: Above this share of works with a fractional LP start the restricted MIP is nearly the
@@ -51,18 +51,20 @@ def lp_and_fix(model: pyo.ConcreteModel, deadline: float | None, seed: int) -> d
                         relax=True)
     h = loaded.highs
     run_highs(h)
-    if h.getModelStatus().name != "kOptimal":
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     lp_bound = h.getInfo().objective_function_value
     values = np.asarray(h.getSolution().col_value, dtype=float)
     column = loaded.column_index()
-    starts = np.array([column[id(model.s[q])] for q in range(len(model.maps.starts))], dtype=np.int64)
+    # a start the model fixed (no column of its own) is decided already: -1
+    starts = np.array([column.get(id(model.s[q]), -1) for q in range(len(model.maps.starts))], dtype=np.int64)
     fixed: list[int] = []
     free = 0
     for qs in model.maps.by_work:
         if not qs:
             continue
         cols = starts[qs]
+        cols = cols[cols >= 0]
         if np.all((values[cols] < INTEGRAL) | (values[cols] > 1 - INTEGRAL)):
             fixed.extend(cols.tolist())
         else:

@@ -187,6 +187,11 @@ def test_lp_and_fix_leaves_a_whole_plan_that_keeps_every_row_within_its_bound() 
         assert pyo.value(model.objective) == pytest.approx(figures["start_objective"], rel=1e-9, abs=1e-9)
         best = brute_force(p)
         assert figures["start_bound"] <= best + 1e-7 <= figures["start_objective"] + 2e-7
+    # a start the model fixed has no column of its own: decided already, kept as it is
+    model = tiny().build()
+    q = model.maps.by_work[1][0]
+    model.s[q].fix(0)
+    assert lp_and_fix(model, None, 0) is not None and model.s[q].value == 0
 
 
 def test_a_head_start_within_the_gap_settles_the_solve_and_a_proof_still_runs_highs() -> None:
