@@ -34,34 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hubs import ROOT, publish  # noqa: E402
 
 from optimise.instance import load_instance  # noqa: E402
-from optimise.modelling import linear  # noqa: E402
 from optimise.solver import SolveOptions, load_model, run_highs, solve_model  # noqa: E402
 from problems.hub_siting import HubSiting  # noqa: E402
-from problems.hub_siting.model import pair_vehicles  # noqa: E402
-
-
-def disaggregate(m: pyo.ConcreteModel, problem: HubSiting) -> None:
-    """Replace the model's link and vehicles rows by the class-disaggregated form."""
-    d = problem.data
-    slots, by_site = m.maps.slots, m.maps.by_site
-    need, places = pair_vehicles(d, problem.params), d.sizes["vehicles"].to_numpy(float)
-    triples = [(q, s) for q in range(len(d.pairs)) for s in by_site[int(d.pairs[q, 1])]]
-    of_pair: list[list[int]] = [[] for _ in range(len(d.pairs))]
-    of_slot: list[list[int]] = [[] for _ in range(len(slots))]
-    for t, (q, s) in enumerate(triples):
-        of_pair[q].append(t)
-        of_slot[s].append(t)
-    m.del_component(m.link)
-    m.del_component(m.vehicles)
-    m.T = pyo.RangeSet(0, len(triples) - 1)
-    m.xk = pyo.Var(m.T, domain=pyo.UnitInterval)
-    x, y, xk = m.x_list, m.y_list, [m.xk[t] for t in range(len(triples))]
-    m.link_k = pyo.Constraint(m.T, rule=lambda m, t: linear([1, -1], [xk[t], y[triples[t][1]]]) <= 0)
-    m.split = pyo.Constraint(m.X, rule=lambda m, q: linear([1] + [-1] * len(of_pair[q]),
-                                                            [x[q]] + [xk[t] for t in of_pair[q]]) == 0)
-    used = [s for s in range(len(slots)) if of_slot[s]]
-    m.vehicles_k = pyo.Constraint(used, rule=lambda m, s: linear(
-        [need[triples[t][0]] for t in of_slot[s]] + [-places[slots[s, 1]]], [xk[t] for t in of_slot[s]] + [y[s]]) <= 0)
+from problems.hub_siting.model import define_class_links  # noqa: E402
 
 
 def lp_bound(problem: HubSiting, form: str) -> tuple[float, float, int, int]:
@@ -78,7 +53,7 @@ def lp_bound(problem: HubSiting, form: str) -> tuple[float, float, int, int]:
 def build(problem: HubSiting, form: str) -> pyo.ConcreteModel:
     m = problem.build()
     if form == "disaggregated":
-        disaggregate(m, problem)
+        define_class_links(m, problem.data, problem.params)
     return m
 
 

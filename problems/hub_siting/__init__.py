@@ -212,6 +212,12 @@ class HubSiting(Problem):
     def build(self) -> pyo.ConcreteModel:
         return build_model(self.data, self.params, self.name)
 
+    def starting_plan(self, model: pyo.ConcreteModel, deadline: float | None, seed: int) -> dict[str, float] | None:
+        """LP-and-fix on the class-disaggregated LP (:mod:`.heuristic`), for large models."""
+        from .heuristic import lp_and_fix
+
+        return lp_and_fix(self.data, self.params, model, deadline, seed)
+
     def describe_row(self, family: str, index: Any, amount: float, direction: str,
                      model: pyo.ConcreteModel | None = None) -> str:
         p = self.params

@@ -117,6 +117,30 @@ def define_vehicles(m: pyo.ConcreteModel, d: HubData, params: dict[str, Any]) ->
         [x[q] for q in maps.pairs_of_site[j]] + [y[s] for s in maps.by_site[j]]) <= 0)
 
 
+def define_class_links(m: pyo.ConcreteModel, d: HubData, params: dict[str, Any]) -> None:
+    """The class-disaggregated form of link and vehicles, in their place: x_ij = Σ_k x_ijk,
+    x_ijk ≤ y_jk, Σ_i q_ij x_ijk ≤ V_k y_jk (the convex hull of one site's choices, Balas's
+    disjunctive form; a column and a row per pair and class). Not the model HiGHS solves (its
+    larger LP slows every node: benchmarks/results/hub_formulations.md); its LP, far nearer
+    integral in y, guides the first plan (:mod:`.heuristic`)."""
+    slots, by_site = m.maps.slots, m.maps.by_site
+    need, places = pair_vehicles(d, params), d.sizes["vehicles"].to_numpy(float)
+    triples = [(q, s) for q in range(len(d.pairs)) for s in by_site[int(d.pairs[q, 1])]]
+    of_pair = positions_by_key(np.array([q for q, _ in triples], dtype=int), len(d.pairs))
+    of_slot = positions_by_key(np.array([s for _, s in triples], dtype=int), len(slots))
+    m.del_component(m.link)
+    m.del_component(m.vehicles)
+    m.T = pyo.RangeSet(0, len(triples) - 1)
+    m.xk = pyo.Var(m.T, domain=pyo.UnitInterval)
+    x, y, xk = m.x_list, m.y_list, [m.xk[t] for t in range(len(triples))]
+    m.link_k = pyo.Constraint(m.T, rule=lambda m, t: linear([1, -1], [xk[t], y[triples[t][1]]]) <= 0)
+    m.split = pyo.Constraint(m.X, rule=lambda m, q: linear([1] + [-1] * len(of_pair[q]),
+                                                            [x[q]] + [xk[t] for t in of_pair[q]]) == 0)
+    used = [s for s in range(len(slots)) if len(of_slot[s])]
+    m.vehicles_k = pyo.Constraint(used, rule=lambda m, s: linear(
+        [need[triples[t][0]] for t in of_slot[s]] + [-places[slots[s, 1]]], [xk[t] for t in of_slot[s]] + [y[s]]) <= 0)
+
+
 def slot_cost(m: pyo.ConcreteModel, d: HubData) -> np.ndarray:
     """φ_j c_k per slot."""
     slots = m.maps.slots

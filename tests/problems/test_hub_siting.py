@@ -140,6 +140,43 @@ def test_optimum_matches_brute_force_with_options(params: dict) -> None:
     assert result.objective == pytest.approx(brute_force(problem), rel=1e-6, abs=1e-6)
 
 
+@pytest.mark.parametrize("seed, params", [(0, {}), (3, {}), (11, {"hubs": 2}), (11, {"min_served": 0.6})])
+def test_lp_and_fix_leaves_a_whole_plan_within_its_bound(seed: int, params: dict, monkeypatch) -> None:
+    import pyomo.core as pyo
+
+    import problems.hub_siting.heuristic as heuristic
+
+    monkeypatch.setattr(heuristic, "MIN_CHOICES", 0)  # these instances are far below the size it is for
+    problem = random_problem(seed, **params)
+    best = brute_force(problem)
+    model = problem.build()
+    figures = heuristic.lp_and_fix(problem.data, problem.params, model, None, 0)
+    if best == np.inf:
+        assert figures is None
+        return
+    assert figures is not None
+    for var in model.component_data_objects(pyo.Var):
+        assert var.value is not None, var.name
+    for row in model.component_data_objects(pyo.Constraint, active=True):
+        value = pyo.value(row.body)
+        assert row.lower is None or value >= pyo.value(row.lower) - 1e-6, row.name
+        assert row.upper is None or value <= pyo.value(row.upper) + 1e-6, row.name
+    assert pyo.value(model.objective) == pytest.approx(figures["start_objective"], rel=1e-9, abs=1e-6)
+    assert figures["start_bound"] <= best + 1e-6 <= figures["start_objective"] + 2e-6
+    # from it, a proof finds the same optimum; a loose gap ends at the plan
+    assert problem.solve().objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+    loose = problem.solve(gap=0.99)
+    assert "start_seconds" in loose.size and loose.gap <= 0.99 and loose.objective >= best - 1e-6
+
+
+def test_small_models_get_no_first_plan() -> None:
+    import problems.hub_siting.heuristic as heuristic
+
+    problem = random_problem(0)
+    assert heuristic.lp_and_fix(problem.data, problem.params, problem.build(), None, 0) is None
+    assert "start_seconds" not in problem.solve().size
+
+
 def test_plan_respects_grid_headroom_and_conflicts() -> None:
     problem = HubSiting_from_small()
     result = problem.solve()
