@@ -125,7 +125,8 @@ def main() -> int:
         mean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
         lines += ["", f"Geometric mean of the wall-time ratios (plain / ours): {mean:.2f}×."]
     lines += ["", "Solve s: HiGHS's own run (ours: with the problem's own head start before it, if any: the quays' "
-              "LP-and-fix plan, which ends the solve when it is within the gap asked for of the LP bound). "
+              "LP-and-fix plan, which ends the solve when it is within the gap asked for of the LP bound; the "
+              "whole city's hubs: LP-and-fix on the class-disaggregated LP). "
               "Wall s: the whole process, from start to exit. Peak MB: the largest resident set of the process "
               "(ru_maxrss)."]
     publish(lines, args.out)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from optimise.files import MARKER, atomic_folder, to_json
+from optimise.parallel import can_fork
 from optimise.problem import Result
 
 
@@ -176,13 +177,6 @@ def _take(k: int) -> bool:
 
 def _run_job_if_free(k: int) -> list[str] | None:
     return _run_job(k) if _take(k) else None
-
-
-def can_fork() -> bool:
-    """Whether output jobs can run in forked workers here: a platform with fork, more than
-    one core, and not inside a daemonic process (a batch worker, which may have no children)."""
-    return ("fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
-            and not multiprocessing.current_process().daemon)
 
 
 def run_jobs(jobs: list[Callable[[], list[str]]], own: Callable[[], list[str]], *, parallel: bool) -> list[str]:

@@ -61,8 +61,12 @@ A point may be split over hubs (x is a share): demand points are aggregates, and
 can make a split the best plan. Any two objective terms can be traded off with
 ``optimise pareto``; ``--alternatives`` finds different plans within a slack of the optimum.
 
-Modules: schema (instance format), data (tables to model data), model (the MILP), solution
-(tables, layers, scenario), plots (the map).
+First plan (models with at least 500 size choices): LP-and-fix on the class-disaggregated
+form (x_ijk ≤ y_jk, Σ_i q_ij x_ijk ≤ V_k y_jk; ``model.define_class_links``), whose LP is
+nearly integral in y and bounds every plan; HiGHS then solves the model above from it.
+
+Modules: schema (instance format), data (tables to model data), model (the MILP), heuristic
+(the first plan), solution (tables, layers, scenario), plots (the map).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optimise.errors import InputError
+from optimise.parallel import fork_map
 from optimise.schema import check_references
 from optimise.streets import MODES, Reroute, StreetNetwork
 from optimise.vital import VitalSystems
@@ -163,14 +164,15 @@ def _traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, tables: di
     zeros = [np.zeros(n) for _ in range(7)]
     if closures is None:
         return ClosureTraffic(*zeros), _no_interactions(), [], _no_interactions()
-    single = np.zeros((n, len(MEASURES)))
-    cut = np.zeros(n)
-    paths: list[set[int]] = []
-    for a in range(n):
+    def alone(a: int) -> tuple[np.ndarray, float, set[int]]:
         rer = _reroute_all(closures, closures.edges[a], closures.shares[a], with_paths=True)
-        single[a] = _figures(rer, params)
-        cut[a] = rer["car"].cut
-        paths.append({e for r in rer.values() for p in r.paths.values() for e in p})
+        return _figures(rer, params), rer["car"].cut, {e for r in rer.values() for p in r.paths.values() for e in p}
+
+    # a shortest path per closure and mode: independent pieces, spread over the cores
+    each = fork_map(alone, n)
+    single = np.array([figures for figures, _, _ in each]).reshape(n, len(MEASURES))
+    cut = np.array([c for _, c, _ in each], dtype=float)
+    paths = [p for _, _, p in each]
     traffic = ClosureTraffic(vehicle_hours=single[:, 3], vehicle_km=single[:, 2], air=single[:, 1], cut=cut,
                              bike_hours=single[:, 4], walk_hours=single[:, 5], hindrance=single[:, 0])
     rows, conflicts = _interactions(closures, single, cut, paths, starts, duration, params)
@@ -206,15 +208,18 @@ def _interactions(closures: Closures, single: np.ndarray, cut: np.ndarray, paths
             for b in closing.get(e, []):
                 if b != a and windows[a] & windows[b]:
                     pairs.add((min(a, b), max(a, b)))
+    ordered = sorted(pairs)
+
+    def together(k: int) -> tuple[float, np.ndarray]:
+        rer = _reroute_all(closures, *closures.of(list(ordered[k])))
+        return rer["car"].cut, _figures(rer, params)
+
     rows, conflicts = [], []
-    for a, b in sorted(pairs):
-        edges, shares = closures.of([a, b])
-        rer = _reroute_all(closures, edges, shares)
-        if rer["car"].cut > cut[a] + cut[b] + 1e-9 and cut[a] + cut[b] <= 1e-9 and hard_car[a] and hard_car[b]:
+    for (a, b), (joint_cut, joint) in zip(ordered, fork_map(together, len(ordered))):
+        if joint_cut > cut[a] + cut[b] + 1e-9 and cut[a] + cut[b] <= 1e-9 and hard_car[a] and hard_car[b]:
             conflicts.append((a, b))
             continue
-        delta = _figures(rer, params) - single[a] - single[b]
-        rows.append((a, b, *delta))
+        rows.append((a, b, *(joint - single[a] - single[b])))
     return rows, conflicts
 
 

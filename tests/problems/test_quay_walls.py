@@ -401,3 +401,19 @@ def test_plans_are_also_judged_with_every_interaction() -> None:
     assert best_full.status == "optimal"
     assert figures["bound_all_interactions"] <= best_full.objective + 1e-6 * abs(best_full.objective)
     assert figures["objective_all_interactions"] >= best_full.objective - 1e-6 * abs(best_full.objective)
+
+
+def test_detours_computed_in_forked_workers_are_the_ones_computed_here(monkeypatch) -> None:
+    import optimise.parallel as parallel
+    from optimise.run import load_case
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**9)  # every detour here, in order
+    here = load_case(SMALL).problem.data
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    forked = load_case(SMALL).problem.data
+    for name, value in vars(here.traffic).items():
+        np.testing.assert_array_equal(getattr(forked.traffic, name), value, err_msg=name)
+    pd.testing.assert_frame_equal(forked.interactions, here.interactions)
+    pd.testing.assert_frame_equal(forked.all_interactions, here.all_interactions)
+    assert forked.conflicts == here.conflicts and len(here.all_interactions) > 64
