@@ -282,8 +282,8 @@ class Problem(ABC):
         ``size`` table, or None when there is none (the default). Figures may include
         ``start_objective`` (the plan's objective value) and ``start_bound`` (a bound on the
         objective of every plan, e.g. the LP relaxation's optimum): a plan already within
-        the gap asked for of its bound settles the solve, and HiGHS is not run. It may also fix variables
-        that no plan cheaper than its own can move (exact reductions, e.g. reduced-cost
+        the gap asked for of its bound settles the solve, and HiGHS is not run. It may also
+        fix variables that no plan cheaper than its own can move (exact reductions, e.g. reduced-cost
         fixing against a bound of its own), listing them in ``model.reduced``: the engine
         frees them after this solve. Called only on a model as
         :meth:`build` made it, before a solve without row generation; ``deadline`` (a
@@ -463,7 +463,7 @@ class Problem(ABC):
         began = time.perf_counter() if started is None else started
         separator = self.separator(model)
         if separator is None:
-            head_start = None
+            head_start, settled = None, None
             try:
                 if as_built and not warm_start and (not start or self.head_start_settles):
                     head_start, options = self._head_start(model, options)
@@ -478,7 +478,7 @@ class Problem(ABC):
                 for var in getattr(model, "reduced", ()):
                     var.unfix()
                 model.reduced = []
-            if start:
+            if start and not settled:  # the given plan's values HiGHS started from
                 outcome.size = {**outcome.size, "start_values": len(start)}
             if head_start:
                 outcome.size = {**outcome.size, **head_start}

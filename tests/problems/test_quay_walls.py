@@ -194,22 +194,32 @@ def test_lp_and_fix_leaves_a_whole_plan_that_keeps_every_row_within_its_bound() 
     assert lp_and_fix(model, None, 0) is not None and model.s[q].value == 0
 
 
-def test_a_head_start_within_the_gap_settles_the_solve_and_a_proof_still_runs_highs() -> None:
+def test_a_head_start_within_the_gap_settles_the_solve_and_a_proof_still_runs_highs(monkeypatch) -> None:
+    import problems.quay_walls.heuristic as heuristic
+
     p = tiny()
     best = brute_force(p)
     loose = p.solve(gap=0.5)
     assert loose.size["start_seconds"] > 0 and loose.solve_seconds == 0.0  # HiGHS was not run
+    assert "the starting plan" in loose.termination
     assert loose.status in ("feasible", "optimal") and loose.gap <= 0.5
     assert loose.bound <= best + 1e-7 <= loose.objective + 1e-7
     proof = p.solve(gap=0.0)
     assert proof.status == "optimal" and proof.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
-    # a what-if's given plan: the head start still runs first, and with a proof asked for
-    # HiGHS starts from the given plan and proves the optimum
+    # a what-if's given plan: the head start still runs first; where it does not settle the
+    # solve (here: its bound made too weak to), HiGHS starts from the given plan and proves
     plan = ({"schedule": proof.tables["schedule"], "utilities": proof.tables["utilities"]}, {})
+    lp_and_fix = heuristic.lp_and_fix
+
+    def weak_bound(*args):
+        figures = lp_and_fix(*args)
+        return {**figures, "start_bound": figures["start_bound"] - 1e6}
+
+    monkeypatch.setattr(heuristic, "lp_and_fix", weak_bound)
     again = tiny(weight_hindrance=5.0)
     result = again.solve(gap=0.0, plan=plan)
     assert "start_seconds" in result.size and result.size.get("start_values", 0) > 0
-    assert result.status == "optimal"
+    assert result.status == "optimal" and result.solve_seconds > 0
     assert result.objective == pytest.approx(brute_force(again), rel=1e-7, abs=1e-7)
 
 
