@@ -115,7 +115,7 @@ def _flag_figure(impact: Impact, flags: pd.DataFrame, path: Path, title: str, co
         named = ks + [k for k in works if k not in ks]
         label(ax, centres.x.iloc[named], centres.y.iloc[named], [vs.label(k) for k in named])
         counts = mine["flag"].value_counts()
-        ax.set_title(f"{system}: {counts.get('red', 0)} red, {counts.get('orange', 0)} orange", fontsize=10)
+        ax.set_title(f"{system}: {counts.get('red', 0)} red, {counts.get('orange', 0)} orange", fontsize=10, y=1.0)
         handles = [Line2D([], [], marker="s", linestyle="", color=FLAG_COLOURS["planned"],
                           label="the plan's works, the scenario's changes"),
                    Line2D([], [], marker="o", linestyle="", color=FLAG_COLOURS["red"], markeredgecolor="black",

@@ -95,7 +95,7 @@ def hub_map(data: Any, result: Any, impact: Any = None, ax: Any = None, title: s
                 Line2D([], [], marker="o", linestyle="", color="white", markeredgecolor="#555555", label="candidate site")]
     s = result.solution.summary
     ax.set_title(title or (f"{s['n_open']} hubs: {s['space_won_m2']:,.0f} m² won back, "
-                           f"mean walk {s['mean_walk_min']:.1f} min, {s['share_served']:.0%} served"), fontsize=10)
+                           f"mean walk {s['mean_walk_min']:.1f} min, {s['share_served']:.0%} served"), fontsize=10, y=1.0)
     projected = sp.crs is None or sp.crs.is_projected
     finish_map(ax, projected=projected, legend_handles=handles, legend_loc="outside")
     return fig

@@ -48,7 +48,7 @@ def gantt(data: Any, result: Any, ax: Any = None) -> Any:
         top.set_yticks([])
     s = result.solution.summary
     top.set_title(f"Renewal schedule: {s['works_scheduled']:,} works, {s['km_renewed']:.0f} km of quay, "
-                  f"{s['past_safe_life']} past safe life", fontsize=11, pad=30)
+                  f"{s['past_safe_life']} past safe life", fontsize=11, pad=30, y=1.0)
     bottom.bar(periods["period"], periods["budget_used"] / 1e6, color="#7f7f7f", label="budget used")
     bottom.step(periods["period"], periods["budget"] / 1e6, where="mid", color="black", label="budget")
     bottom.set_ylabel("€ million a year")
@@ -118,7 +118,7 @@ def period_maps(data: Any, result: Any, impact: Any = None, periods: Any = None)
         label(ax, centres.x.iloc[idx], centres.y.iloc[idx], [n.split(" (")[0] for n in names], limit=12)
         row = result.tables["periods"].set_index("period").loc[period]
         ax.set_title(f"{period}: {int(row['works_active'])} works under way, {row['km_renewed']:.1f} km of quay, "
-                     f"{row['extra_vehicle_hours']:,.0f} extra vehicle-hours", fontsize=10)
+                     f"{row['extra_vehicle_hours']:,.0f} extra vehicle-hours", fontsize=10, y=1.0)
         finish_map(ax, projected=projected, legend_handles=handles, legend_loc="outside")
         figures[f"map_{period}"] = fig
     return figures
