@@ -254,6 +254,8 @@ class Impact:
     thresholds: Thresholds
     states: list[PeriodState]
     _flags: pd.DataFrame | None = field(default=None, repr=False)
+    _systems: pd.DataFrame | None = field(default=None, repr=False)
+    _indicators: pd.DataFrame | None = field(default=None, repr=False)
 
     def knock_ons(self, flags: pd.DataFrame) -> pd.Series:
         """Per row of ``flags`` (an asset_flags table): True for a knock-on effect (orange,
@@ -275,9 +277,15 @@ class Impact:
         """One row per asset and period that the scenario touches (or, for a scenario
         without changes, every asset not green today): loss, utilisation, order, flag and
         its explanation. Computed once."""
-        if getattr(self, "_flags", None) is None:
-            self._flags = self._asset_flags()
-        return self._flags.copy()
+        return self._once("_flags", self._asset_flags)
+
+    def _once(self, name: str, compute: Any) -> pd.DataFrame:
+        """The table kept as ``name`` (computed on first use), as a copy the caller may change:
+        the summary, the flag files, the report and the web page each read the same tables
+        (and a forked output worker inherits them)."""
+        if getattr(self, name, None) is None:
+            setattr(self, name, compute())
+        return getattr(self, name).copy()
 
     def _asset_flags(self) -> pd.DataFrame:
         rows = []
@@ -348,7 +356,10 @@ class Impact:
     def system_flags(self) -> pd.DataFrame:
         """The worst flag per system and period; a system without a single asset in the layers
         is "no data", not green: nothing was checked there. Planned works are counted apart
-        (``planned``): they are the plan, not its knock-on effects."""
+        (``planned``): they are the plan, not its knock-on effects. Computed once."""
+        return self._once("_systems", self._system_flags)
+
+    def _system_flags(self) -> pd.DataFrame:
         flags = self.asset_flags()
         present = set(self.vs.assets["system"].astype(str))
         rows = []
@@ -366,7 +377,11 @@ class Impact:
         return pd.DataFrame(rows, columns=["period", "system", "flag", "red", "orange", PLANNED, OPPORTUNITY])
 
     def indicators(self) -> pd.DataFrame:
-        """First-order and cascade indicators per system and period, each with its unit."""
+        """First-order and cascade indicators per system and period, each with its unit.
+        Computed once."""
+        return self._once("_indicators", self._indicators_table)
+
+    def _indicators_table(self) -> pd.DataFrame:
         from optimise.network import detours, street_graph
 
         a = self.vs.assets
