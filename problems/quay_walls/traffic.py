@@ -164,6 +164,7 @@ def _traffic_figures(works: pd.DataFrame, vital: VitalSystems | None, tables: di
     zeros = [np.zeros(n) for _ in range(7)]
     if closures is None:
         return ClosureTraffic(*zeros), _no_interactions(), [], _no_interactions()
+
     def alone(a: int) -> tuple[np.ndarray, float, set[int]]:
         rer = _reroute_all(closures, closures.edges[a], closures.shares[a], with_paths=True)
         return _figures(rer, params), rer["car"].cut, {e for r in rer.values() for p in r.paths.values() for e in p}
