@@ -37,7 +37,10 @@ def test_a_what_if_from_the_last_plan_has_the_cold_optimum(tmp_path: Path, insta
     warm = _solve(instance, "--set", change, "--start", first)
     assert warm["status"] == cold["status"] == "optimal"
     assert warm["objective"] == pytest.approx(cold["objective"], rel=1e-9)
-    assert warm["model_size"]["start_values"] > 0 and "start_values" not in cold["model_size"]
+    assert "start_values" not in cold["model_size"]
+    # HiGHS started from the given plan, unless the problem's own first plan settled the
+    # question before it (the quays' LP-and-fix meets its bound here: proven without HiGHS)
+    assert warm["model_size"].get("start_values", 0) > 0 or "the starting plan" in warm["termination"]
 
 
 def test_a_start_the_question_no_longer_allows_is_left_out(tmp_path: Path) -> None:
