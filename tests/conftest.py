@@ -62,3 +62,16 @@ def small_instance(tmp_path: Path) -> Path:
     target = tmp_path / "inst"
     shutil.copytree(DATA / "small-pmedian", target)
     return target
+
+
+def assert_whole_plan_keeps_every_row(model) -> None:
+    """Every variable of a Pyomo model has a value and those values keep every active row
+    (a first plan set on the model by a problem's heuristic)."""
+    import pyomo.core as pyo
+
+    for var in model.component_data_objects(pyo.Var):
+        assert var.value is not None, var.name
+    for row in model.component_data_objects(pyo.Constraint, active=True):
+        value = pyo.value(row.body)
+        assert row.lower is None or value >= pyo.value(row.lower) - 1e-6, row.name
+        assert row.upper is None or value <= pyo.value(row.upper) + 1e-6, row.name
