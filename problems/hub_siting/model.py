@@ -122,7 +122,8 @@ def define_class_links(m: pyo.ConcreteModel, d: HubData, params: dict[str, Any])
     x_ijk ≤ y_jk, Σ_i q_ij x_ijk ≤ V_k y_jk (the convex hull of one site's choices, Balas's
     disjunctive form; a column and a row per pair and class). Not the model HiGHS solves (its
     larger LP slows every node: benchmarks/results/hub_formulations.md); its LP, far nearer
-    integral in y, guides the first plan (:mod:`.heuristic`)."""
+    integral in y, guides the first plan (:mod:`.heuristic`, which assembles the same LP in
+    arrays from the loaded model: tested equal)."""
     slots, by_site = m.maps.slots, m.maps.by_site
     need, places = pair_vehicles(d, params), d.sizes["vehicles"].to_numpy(float)
     triples = [(q, s) for q in range(len(d.pairs)) for s in by_site[int(d.pairs[q, 1])]]

@@ -201,14 +201,15 @@ def scenario(d: HubData, params: dict[str, Any], result: Any) -> Any:
         return Scenario("hub plan", [], effects=effects)
     load = hubs["charging_load_mw"].to_numpy(float)
     added = load @ d.grid_share
+    # each hub named once (not a row tuple per asset: the city has hundreds of assets)
+    label = np.array([f"{i} ({k})" for i, k in zip(hubs["id"].to_numpy(), hubs["size"].to_numpy())], dtype=object)
     changes = []
     for g, a in enumerate(d.grid_assets):
         if added[g] <= 0:
             continue
-        feeding = hubs[(d.grid_share[:, g] > 0) & (load > 0)]
-        names = ", ".join(f"{r.id} ({r.size})" for r in feeding.itertuples())
+        feeding = label[(d.grid_share[:, g] > 0) & (load > 0)]
         changes.append(Change(d.vital.assets["id"].iloc[a], "load", float(added[g]),
-                              cause=f"charging of hub{'s' if len(feeding) > 1 else ''} {names}"))
+                              cause=f"charging of hub{'s' if len(feeding) > 1 else ''} {', '.join(feeding)}"))
     return Scenario("hub plan: charging load", changes, effects=effects)
 
 

@@ -164,6 +164,34 @@ def test_lp_and_fix_leaves_a_whole_plan_within_its_bound(seed: int, params: dict
     assert "start_seconds" in loose.size and loose.gap <= 0.99 and loose.objective >= best - 1e-6
 
 
+@pytest.mark.parametrize("seed, params", [(0, {}), (5, {}), (11, {"hubs": 2}), (11, {"min_served": 0.6})])
+def test_class_hull_lp_in_arrays_is_the_lp_of_define_class_links(seed: int, params: dict) -> None:
+    """The first plan's LP, assembled in arrays from the loaded model, has the value of the
+    documented class-disaggregated model built in Pyomo, and as many rows and columns."""
+    import highspy
+
+    import problems.hub_siting.heuristic as heuristic
+    from optimise.solver import SolveOptions, load_model, run_highs
+    from problems.hub_siting.model import build_model, define_class_links
+
+    problem = random_problem(seed, **params)
+    model = problem.build()
+    arrays, y_col = heuristic.class_hull_lp(problem.data, problem.params, model,
+                                            load_model(model, SolveOptions(threads=1)), None, 0)
+    run_highs(arrays)
+    hull = build_model(problem.data, problem.params, "hull")
+    define_class_links(hull, problem.data, problem.params)
+    pyomo_lp = load_model(hull, SolveOptions(threads=1), relax=True)
+    run_highs(pyomo_lp.highs)
+    status = pyomo_lp.highs.getModelStatus()
+    assert arrays.getModelStatus() == status
+    if status != highspy.HighsModelStatus.kOptimal:
+        return
+    assert arrays.getInfo().objective_function_value == pytest.approx(
+        pyomo_lp.highs.getInfo().objective_function_value, rel=1e-9, abs=1e-7)
+    assert arrays.getNumRow() == pyomo_lp.highs.getNumRow() and arrays.getNumCol() == pyomo_lp.highs.getNumCol()
+
+
 def test_small_models_get_no_first_plan() -> None:
     import problems.hub_siting.heuristic as heuristic
 
