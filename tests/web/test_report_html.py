@@ -144,3 +144,20 @@ def test_pareto_and_batch_reports_draw_their_charts(tmp_path: Path, page) -> Non
     _opens_clean(page, tmp_path / "batch" / "report.html")
     assert page.page.locator("#chart-0 .barlayer .point").count() >= 2
     assert (tmp_path / "batch" / "variants").exists()
+
+
+def test_templates_are_compiled_once_while_a_report_renders() -> None:
+    """Inside the block a template source is compiled once and serves every element with its
+    own values; outside it Jinja compiles as before."""
+    import jinja2
+
+    from optimise.webreport import templates_compiled_once
+
+    original = jinja2.Environment.from_string
+    with templates_compiled_once():
+        first, second = jinja2.Template("<b>{{ this }}</b>"), jinja2.Template("<b>{{ this }}</b>")
+        assert first is second
+        assert first.render(this="a") == "<b>a</b>" and second.render(this="b") == "<b>b</b>"
+        assert jinja2.Template("<i>{{ this }}</i>") is not first
+    assert jinja2.Environment.from_string is original
+    assert jinja2.Template("<b>{{ this }}</b>") is not first
