@@ -27,34 +27,43 @@ def evaluate(d: QuayData, params: dict[str, Any], start: np.ndarray, util_mode: 
     works = d.works
     duration = works["duration"].to_numpy(int)
     imp = d.traffic
+    risk, cost = works["risk"].to_numpy(), works["cost"].to_numpy()
     total = {"hindrance": 0.0, "air": 0.0, "risk": 0.0, "cost": 0.0}
     for a in range(d.n):
         t = start[a]
         if t < 0:
-            total["risk"] += works["risk"].iloc[a] * H
+            total["risk"] += risk[a] * H
             continue
         g = growth[t:t + duration[a]].sum()
         total["hindrance"] += imp.hindrance[a] * g
         total["air"] += imp.air[a] * g
-        total["risk"] += works["risk"].iloc[a] * t
-        total["cost"] += works["cost"].iloc[a]
+        total["risk"] += risk[a] * t
+        total["cost"] += cost[a]
     in_works = active_matrix(d, start)
-    for k, (a, b) in enumerate(zip(d.interactions["a"], d.interactions["b"])):
+    inter = arrays(d.interactions)
+    for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
         both = in_works[int(a)] & in_works[int(b)]
-        total["hindrance"] += d.interactions["d_hindrance"].iloc[k] * growth[both].sum()
-        total["air"] += d.interactions["d_air"].iloc[k] * growth[both].sum()
-    util = d.utilities
+        total["hindrance"] += inter["d_hindrance"][k] * growth[both].sum()
+        total["air"] += inter["d_air"][k] * growth[both].sum()
+    util = arrays(d.utilities)
     for u, (mode, t) in enumerate(util_mode):
-        host = int(util["host_index"].iloc[u])
-        du = int(util["duration"].iloc[u])
+        host = int(util["host_index"][u])
+        du = int(util["duration"][u])
         if mode == "bundled":
-            total["cost"] += util["cost"].iloc[u] - util["saving"].iloc[u]
+            total["cost"] += util["cost"][u] - util["saving"][u]
             continue
-        total["cost"] += util["cost"].iloc[u]
+        total["cost"] += util["cost"][u]
         g = growth[t:t + du].sum() if mode == "separate" else du * growth[-1]
         total["hindrance"] += imp.hindrance[host] * g
         total["air"] += imp.air[host] * g
     return total
+
+
+def arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A table's columns as arrays: the loops over works, cables and interactions read an
+    element at a time, and pandas' indexing took 2 s for the 70,000 reads of the whole
+    city's plan (the same values, so the same sums)."""
+    return {str(c): frame[c].to_numpy() for c in frame.columns}
 
 
 def active_matrix(d: QuayData, start: np.ndarray) -> np.ndarray:
@@ -75,9 +84,10 @@ def read_plan(d: QuayData, model: pyo.ConcreteModel) -> tuple[np.ndarray, list[t
             start[a] = t
     modes: list[tuple[str, int]] = [("later", d.horizon)] * len(d.utilities)
     best = np.full(len(d.utilities), -1.0)
+    host = d.utilities["host_index"].to_numpy()
     for r, (u, t, q) in enumerate(maps.bundled):
         value = pyo.value(model.b[r])
-        if value > best[u] and start[int(d.utilities["host_index"].iloc[u])] == t:
+        if value > best[u] and start[int(host[u])] == t:
             best[u], modes[u] = value, ("bundled", t)
     for r, (u, t) in enumerate(maps.separate):
         value = pyo.value(model.v[r])
@@ -101,10 +111,11 @@ def schedule_solution(d: QuayData, params: dict[str, Any], start: np.ndarray, mo
     in_works = used["active"]
     imp = d.traffic
     util = d.utilities
+    util_host, util_id = util["host_index"].to_numpy(), util["id"].to_numpy()
     bundled_of: dict[int, list[str]] = {}
     for u, (mode, _) in enumerate(modes):
         if mode == "bundled":
-            bundled_of.setdefault(int(util["host_index"].iloc[u]), []).append(str(util["id"].iloc[u]))
+            bundled_of.setdefault(int(util_host[u]), []).append(str(util_id[u]))
     scheduled = start >= 0
     schedule = pd.DataFrame({
         "id": works["id"].to_numpy(), "kind": works["kind"].to_numpy(), "name": works["name"].to_numpy(),
@@ -201,17 +212,17 @@ def scenario(d: QuayData, result: Any) -> Any:
         if row.start is not None and not pd.isna(row.start) and row.id in known:
             changes.append(Change(row.id, "outage", 1.0, (int(row.start), int(row.end)),
                                   cause=f"renewal of {row.id} ({row.kind})", planned=True))
-    util = d.utilities
+    util = arrays(d.utilities)
     end_of = dict(zip(schedule["id"], schedule["end"]))
     for u, row in enumerate(result.tables["utilities"].itertuples(index=False)):
-        asset = util["asset"].iloc[u] if "asset" in util.columns else None
+        asset = util["asset"][u] if "asset" in util else None
         if not isinstance(asset, str) or asset not in known or row.mode == "later":
             continue
         if row.mode == "bundled":
             changes.append(Change(asset, "outage", 1.0, (int(row.period), int(end_of[row.host])),
                                   cause=f"{row.id} moved with the works on {row.host}", planned=True))
         else:
-            du = int(util["duration"].iloc[u])
+            du = int(util["duration"][u])
             end = labels[min(labels.index(int(row.period)) + du - 1, len(labels) - 1)]
             changes.append(Change(asset, "outage", 1.0, (int(row.period), end),
                                   cause=f"{row.id} replaced on its own (closes {row.host} again)", planned=True))
@@ -235,15 +246,15 @@ def _opportunities(d: QuayData, result: Any) -> list[Any]:
     second closure of the host."""
     from optimise.cascade import Opportunity
 
-    util, out = d.utilities, []
+    util, out = arrays(d.utilities), []
     schedule = result.tables["schedule"].set_index("id")
     for u, row in enumerate(result.tables["utilities"].itertuples(index=False)):
-        asset = util["asset"].iloc[u] if "asset" in util.columns else None
+        asset = util["asset"][u] if "asset" in util else None
         if row.mode != "bundled" or not isinstance(asset, str):
             continue
         end = schedule.loc[row.host, "end"]
         out.append(Opportunity(asset, f"{row.id} moved in the works on {row.host}: saves "
-                               f"{float(util['saving'].iloc[u]):,.0f} and a second closure of {row.host}",
+                               f"{float(util['saving'][u]):,.0f} and a second closure of {row.host}",
                                (int(row.period), int(end))))
     return out
 
@@ -253,29 +264,29 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
     """Per period: works, renewals, budget and crews used (cables paid from them included),
     closures by cables done on their own, extra traffic (interactions and
     separate cable works included), NOx and CO2, cables, works past their safe life."""
-    p, H, labels, works, util, imp = params, d.horizon, d.periods, d.works, d.utilities, d.traffic
+    p, H, labels, works, util, imp = params, d.horizon, d.periods, d.works, arrays(d.utilities), d.traffic
     duration = works["duration"].to_numpy(int)
     growth = growth_of(d, params)
     past = d.due & ~(start >= 0)
     rows = []
     length_rate = works["length_m"].to_numpy(float) / duration
     kind = works["kind"].astype(str).to_numpy()
-    inter = d.interactions
+    inter = arrays(d.interactions)
     for tau in range(H):
         act = in_works[:, tau]
         closed = act.astype(float)
         for u, (mode, t) in enumerate(modes):  # a cable done on its own closes its host again
-            if mode == "separate" and t <= tau < t + int(util["duration"].iloc[u]):
-                closed[int(util["host_index"].iloc[u])] += 1.0
+            if mode == "separate" and t <= tau < t + int(util["duration"][u]):
+                closed[int(util["host_index"][u])] += 1.0
         vh, vkm, air = (float((x * closed).sum()) for x in (imp.vehicle_hours, imp.vehicle_km, imp.air))
         bike, walk = float((imp.bike_hours * closed).sum()), float((imp.walk_hours * closed).sum())
         for k, (a, b) in enumerate(zip(inter["a"], inter["b"])):
             if act[int(a)] and act[int(b)]:
-                vh += inter["d_car_hours"].iloc[k]
-                vkm += inter["d_vkm"].iloc[k]
-                air += inter["d_air"].iloc[k]
-                bike += inter["d_bike_hours"].iloc[k]
-                walk += inter["d_walk_hours"].iloc[k]
+                vh += inter["d_car_hours"][k]
+                vkm += inter["d_vkm"][k]
+                air += inter["d_air"][k]
+                bike += inter["d_bike_hours"][k]
+                walk += inter["d_walk_hours"][k]
         g = growth[tau]
         rows.append({
             "period": int(labels[tau]), "works_active": int(act.sum()),
@@ -299,12 +310,13 @@ def _periods_table(d: QuayData, params: dict[str, Any], start: np.ndarray, modes
 def cable_works(d: QuayData, modes: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
     """(running, alone): cable u's works run in τ (bundled: from its host's start; on its own:
     from its own start), and whether they run on their own (closing the host again)."""
-    util, H = d.utilities, d.horizon
-    running = np.zeros((len(util), H), dtype=bool)
-    alone = np.zeros((len(util), H), dtype=bool)
+    H = d.horizon
+    duration = d.utilities["duration"].to_numpy()
+    running = np.zeros((len(duration), H), dtype=bool)
+    alone = np.zeros((len(duration), H), dtype=bool)
     for u, (mode, t) in enumerate(modes):
         if mode in ("bundled", "separate") and 0 <= t < H:
-            running[u, t:t + int(util["duration"].iloc[u])] = True
+            running[u, t:t + int(duration[u])] = True
             if mode == "separate":
                 alone[u] = running[u]
     return running, alone
@@ -418,7 +430,8 @@ def check_plan(d: QuayData, plan: Solution) -> list[str]:
     breaks += _capped([f"{ids[a]} is in works in {year(t)}, a blackout" for a, t in zip(*np.nonzero(active & d.blackout))])
     util = d.utilities
     hosts = util["host_index"].to_numpy(int) if len(util) else np.zeros(0, dtype=int)
-    breaks += _capped([f"{util['id'].iloc[u]} is replaced on its own in {year(t)}, closing {ids[hosts[u]]} in a blackout"
+    util_id = util["id"].to_numpy()
+    breaks += _capped([f"{util_id[u]} is replaced on its own in {year(t)}, closing {ids[hosts[u]]} in a blackout"
                        for u, t in zip(*np.nonzero(alone & d.blackout[hosts]))])
     for label, limit, verb in (("budget", d.budget, "is"), ("crews", d.crews, "are")):
         breaks += [f"the {label} of {year(t)} {verb} exceeded: {used[label][t]:,.0f} of {limit[t]:,.0f}"
@@ -455,10 +468,10 @@ def _capped(lines: list[str], shown: int = 5) -> list[str]:
 def _cable_rules(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -> list[str]:
     """Each cable in its window: bundled only when its host starts then; on its own finished
     within the horizon; after the horizon only when its window reaches past it."""
-    util, H, breaks = d.utilities, d.horizon, []
+    util, H, breaks = arrays(d.utilities), d.horizon, []
     for u, (mode, t) in enumerate(modes):
-        cable, host = str(util["id"].iloc[u]), int(util["host_index"].iloc[u])
-        lo, hi, du = int(util["window_lo"].iloc[u]), int(util["window_hi"].iloc[u]), int(util["duration"].iloc[u])
+        cable, host = str(util["id"][u]), int(util["host_index"][u])
+        lo, hi, du = int(util["window_lo"][u]), int(util["window_hi"][u]), int(util["duration"][u])
         if mode == "later":
             if hi < H:
                 breaks.append(f"{cable} must be replaced by {int(d.periods[hi])}, not after the horizon")
@@ -466,7 +479,7 @@ def _cable_rules(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -
         if not lo <= t <= hi:
             breaks.append(f"{cable} is replaced in {int(d.periods[t])}, outside its window")
         if mode == "bundled" and start[host] != t:
-            breaks.append(f"{cable} is bundled in {int(d.periods[t])} but its host {util['host'].iloc[u]} does not "
+            breaks.append(f"{cable} is bundled in {int(d.periods[t])} but its host {util['host'][u]} does not "
                           f"start then")
         if mode == "separate" and t + du > H:
             breaks.append(f"{cable} runs past the last period")
@@ -476,12 +489,12 @@ def _cable_rules(d: QuayData, start: np.ndarray, modes: list[tuple[str, int]]) -
 def _after_horizon(d: QuayData, params: dict[str, Any], modes: list[tuple[str, int]]) -> dict[str, float]:
     """The traffic of cables and pipes left until after the horizon: each closes its host
     again for its duration, at the last period's traffic (as the objective counts it)."""
-    util, imp = d.utilities, d.traffic
+    util, imp = arrays(d.utilities), d.traffic
     g_last = growth_of(d, params)[-1]
     closed = np.zeros(d.n)
     for u, (mode, _) in enumerate(modes):
         if mode == "later":
-            closed[int(util["host_index"].iloc[u])] += int(util["duration"].iloc[u]) * g_last
+            closed[int(util["host_index"][u])] += int(util["duration"][u]) * g_last
     vkm = float((imp.vehicle_km * closed).sum())
     return {"vehicle_hours": float((imp.vehicle_hours * closed).sum()),
             "bicycle_hours": float((imp.bike_hours * closed).sum()),
