@@ -116,7 +116,8 @@ def _column_data(columns: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return lower, upper, integer
 
 
-def _configure(h: highspy.Highs, options: SolveOptions) -> None:
+def configure(h: highspy.Highs, options: SolveOptions) -> None:
+    """Set ``options`` (log, time limit, gap, seed, threads) on a HiGHS object."""
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.verbose:
         # HiGHS logs to stdout by default; stdout is reserved for results (--json).
@@ -172,7 +173,7 @@ def load_model(model: pyo.ConcreteModel, options: SolveOptions, *, relax: bool =
     matrix = repn.A.tocsr()
 
     h = highspy.Highs()
-    _configure(h, options)
+    configure(h, options)
     if n_cols:
         h.addCols(
             n_cols, cost, col_lower, col_upper, 0,

@@ -29,7 +29,7 @@ import numpy as np
 import pyomo.core as pyo
 import scipy.sparse as sp
 
-from optimise.solver import LoadedModel, SolveOptions, allow_seconds, load_model, run_highs
+from optimise.solver import LoadedModel, SolveOptions, allow_seconds, configure, load_model, run_highs
 
 from .data import HubData
 from .model import pair_vehicles
@@ -56,11 +56,7 @@ def class_hull_lp(d: HubData, params: dict[str, Any], model: pyo.ConcreteModel, 
     if (x_col < 0).any() or (y_col < 0).any():
         return None
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", int(seed))
-    if seconds is not None:
-        h.setOptionValue("time_limit", float(seconds))
+    configure(h, SolveOptions(threads=1, seed=seed, time_limit=seconds))
     h.passModel(loaded.highs.getLp())
     n = h.getNumCol()
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
