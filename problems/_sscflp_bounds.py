@@ -14,11 +14,16 @@ Holmberg, Rönnqvist and Yuan 1999). It is maximised by deflected subgradient st
 Polyak's step length towards a target a little above the best bound (the plans found early
 are poor, and a step aimed at them overshoots).
 
-A first plan: the better of two restricted models, each letting a point go to its ten sites
-of smallest c_ij − λ_i among a few sites — the sites the best multipliers open and the next by
-ρ_j until they hold 1.3 times the demand, and the sites a swap search picks (sets scored by
-their opening costs plus the LP of the split assignment). Such a model is small enough for
-HiGHS to solve in seconds.
+A first plan: the best of up to three restricted models, each letting a point go to its ten
+sites of smallest c_ij − λ_i among a few sites — the sites the best multipliers open and the
+next by ρ_j until they hold 1.3 times the demand; the sites a swap search picks (sets scored
+by their opening costs plus the LP of the split assignment); and, when the best of these is
+still far above the bound, the sites of the best split-demand plan (CFLP: y binary, x
+continuous) over the swap search's candidates, with each point's twelve cheapest of them by
+c_ij − λ_i, started from the swap search's sites. The swap search moves one or two sites at
+a time and stops where no such move helps; the CFLP changes several at once (on capb3 four
+of eight sites, which turns a plan 0.6 % above the optimum into the optimum). Each model is
+small enough for HiGHS to solve in seconds.
 
 Exact reductions against the first plan's cost U (reduced-cost fixing on the Lagrangian):
 with S_j the best choice of the other sites when j is open, Z_j when it is closed,
@@ -60,8 +65,14 @@ DEFLECTION = 0.5
 #: point's cheapest sites among them by reduced cost.
 CAPACITY_MARGIN = 1.3
 SITES_PER_POINT = 10
-#: Seconds HiGHS may take for the first plan (both restricted models together).
+#: Seconds HiGHS may take for the first plan (the restricted models together).
 PLAN_SECONDS = 20.0
+#: The split-demand model over the candidates: run when the best plan so far is this far
+#: above the bound (relative; below it the reductions already leave little), each point's
+#: cheapest candidates, and its seconds.
+SPLIT_ABOVE_BOUND = 0.0015
+SPLIT_SITES_PER_POINT = 12
+SPLIT_SECONDS = 40.0
 #: The swap search: seconds, and its candidate sites: those whose forced opening keeps the
 #: bound within this share of it (at least k_min + MIN_CANDIDATES, at most MAX_CANDIDATES).
 SEARCH_SECONDS = 20.0
@@ -191,10 +202,13 @@ class SingleSourceDual:
         return best
 
     def first_plan(self, state: LagrangianState, seconds: float, threads: int | None,
-                   search_seconds: float = SEARCH_SECONDS) -> tuple[float, np.ndarray] | None:
-        """The better of two restricted models (see the module docstring): over the sites the
-        multipliers open (and the next by ρ_j), and over the sites a swap search picked. Its
-        cost and the site of each point, or None when HiGHS finds none in time."""
+                   search_seconds: float = SEARCH_SECONDS,
+                   split_seconds: float = SPLIT_SECONDS) -> tuple[float, np.ndarray] | None:
+        """The best of the restricted models (see the module docstring): over the sites the
+        multipliers open (and the next by ρ_j), over the sites a swap search picked and, when
+        the better of those is still more than SPLIT_ABOVE_BOUND above the bound, over the
+        sites of the split-demand plan. Its cost and the site of each point, or None when
+        HiGHS finds none in time."""
         rho = np.where(self.forbidden, np.inf, state.rho)
         sites = list(np.flatnonzero(state.is_open))
         for j in np.argsort(rho, kind="stable"):
@@ -203,11 +217,37 @@ class SingleSourceDual:
             if j not in sites:
                 sites.append(int(j))
         plans = [self._restricted(np.array(sorted(sites)), state, seconds / 2, threads)]
-        searched = self.swap_search(state, time.perf_counter() + search_seconds)
+        candidates = self.candidates(state)
+        searched = self.swap_search(state, candidates, time.perf_counter() + search_seconds)
         if searched is not None:
             plans.append(self._restricted(searched, state, seconds / 2, threads))
         plans = [p for p in plans if p is not None]
-        return min(plans, key=lambda p: p[0]) if plans else None
+        best = min(plans, key=lambda p: p[0]) if plans else None
+        if searched is not None and split_seconds > 0 and (
+                best is None or best[0] > state.bound + SPLIT_ABOVE_BOUND * abs(state.bound)):
+            split = self.split_sites(state, candidates, searched, split_seconds, threads)
+            if split is not None and set(split.tolist()) != set(searched.tolist()):
+                found = self._restricted(split, state, seconds / 2, threads)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+        return best
+
+    def split_sites(self, state: LagrangianState, candidates: np.ndarray, start: np.ndarray, seconds: float,
+                    threads: int | None) -> np.ndarray | None:
+        """The sites of the best split-demand plan (CFLP) over ``candidates``, each point
+        allowed its SPLIT_SITES_PER_POINT cheapest of them by c_ij − λ_i, HiGHS started
+        from the sites ``start``; None when it finds no plan in time."""
+        reduced = self.cost[:, candidates] - state.lam[:, None]
+        k = min(SPLIT_SITES_PER_POINT, len(candidates))
+        nearest = np.argsort(reduced, axis=1, kind="stable")[:, :k]
+        points = np.repeat(np.arange(self.n), k)
+        pair_sites = candidates[nearest.ravel()]
+        finite = np.isfinite(self.cost[points, pair_sites])
+        h = restricted_model(self, candidates, points[finite], pair_sites[finite], seconds, threads,
+                             split=True, start=np.isin(candidates, start))
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        return candidates[np.asarray(h.getSolution().col_value)[: len(candidates)] > 0.5]
 
     def _restricted(self, sites: np.ndarray, state: LagrangianState, seconds: float,
                     threads: int | None) -> tuple[float, np.ndarray] | None:
@@ -219,18 +259,21 @@ class SingleSourceDual:
         finite = np.isfinite(self.cost[points, pair_sites])
         return solve_restricted(self, sites, points[finite], pair_sites[finite], seconds, threads)
 
-    def swap_search(self, state: LagrangianState, deadline: float) -> np.ndarray | None:
-        """Sites to open, by best-improvement add, drop and swap moves among the candidates
-        (the sites whose forced opening keeps the bound within CANDIDATE_GAP of it), each
-        set scored by its opening costs plus the split assignment's LP: when the ρ_j of many
-        sites are nearly equal, which of them the multipliers open is a matter of chance,
-        and a restricted model over the wrong ones ends far from the optimum (capa3: 2.6 %)."""
+    def candidates(self, state: LagrangianState) -> np.ndarray:
+        """The sites whose forced opening keeps the bound within CANDIDATE_GAP of it (at
+        least k_min + MIN_CANDIDATES by ρ_j, at most MAX_CANDIDATES more), and the fixed ones."""
         rho = np.where(self.forbidden, np.inf, state.rho)
         order = np.argsort(rho, kind="stable")
         kth = rho[order[min(self.k_min, self.m) - 1]]
         near = order[np.isfinite(rho[order]) & (rho[order] - kth <= CANDIDATE_GAP * abs(state.bound))]
         candidates = np.union1d(order[: self.k_min + MIN_CANDIDATES], near[:MAX_CANDIDATES])
-        candidates = np.union1d(candidates[np.isfinite(rho[candidates])], np.flatnonzero(self.fixed))
+        return np.union1d(candidates[np.isfinite(rho[candidates])], np.flatnonzero(self.fixed))
+
+    def swap_search(self, state: LagrangianState, candidates: np.ndarray, deadline: float) -> np.ndarray | None:
+        """Sites to open, by best-improvement add, drop and swap moves among ``candidates``,
+        each set scored by its opening costs plus the split assignment's LP: when the ρ_j of
+        many sites are nearly equal, which of them the multipliers open is a matter of chance,
+        and a restricted model over the wrong ones ends far from the optimum (capa3: 2.6 %)."""
         current = frozenset(np.flatnonzero(state.is_open).tolist())
         score = {current: self.split_cost(np.array(sorted(current)))}
         while time.perf_counter() < deadline:
@@ -266,7 +309,7 @@ class SingleSourceDual:
         h = run_arrays(block[points, which], np.zeros(npairs), matrix,
                        np.concatenate([np.ones(self.n), np.full(ms, -highspy.kHighsInf)]),
                        np.concatenate([np.ones(self.n), self.capacity[sites].astype(float)]),
-                       integer=False, options={"threads": 1})
+                       integer_columns=0, options={"threads": 1})
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return np.inf
         return float(self.opening[sites].sum() + h.getInfo().objective_function_value)
@@ -293,13 +336,14 @@ class SingleSourceDual:
         return must_close, must_open, keep
 
     def reduce(self, deadline: float | None, threads: int | None) -> Reductions | None:
-        """The bound until ``deadline``; then the swap search and the restricted models get
-        their own seconds on top, each at most half the bound's time (a short time limit
-        stays short): without a good plan the reductions remove nothing."""
+        """The bound until ``deadline``; then the swap search, the split-demand model and the
+        restricted models get their own seconds on top, each at most half the bound's time (a
+        short time limit stays short): without a good plan the reductions remove nothing."""
         t0 = time.perf_counter()
         state = self.maximise(deadline)
         half = np.inf if deadline is None else max(deadline - t0, 0.0) / 2
-        found = self.first_plan(state, min(PLAN_SECONDS, half), threads, search_seconds=min(SEARCH_SECONDS, half))
+        found = self.first_plan(state, min(PLAN_SECONDS, half), threads, search_seconds=min(SEARCH_SECONDS, half),
+                                split_seconds=min(SPLIT_SECONDS, half))
         if found is None:
             return None
         upper, plan = found
@@ -310,9 +354,12 @@ class SingleSourceDual:
 
 
 def run_arrays(cost: np.ndarray, col_lower: np.ndarray, matrix: sp.csr_matrix, row_lower: np.ndarray,
-               row_upper: np.ndarray, *, integer: bool, options: dict[str, object]) -> highspy.Highs:
-    """Columns in [col_lower, 1] with ``cost``, rows ``row_lower ≤ matrix x ≤ row_upper``,
-    handed straight to HiGHS (quiet, with ``options``) and run."""
+               row_upper: np.ndarray, *, integer_columns: int, options: dict[str, object],
+               start: tuple[np.ndarray, np.ndarray] | None = None) -> highspy.Highs:
+    """Columns in [col_lower, 1] with ``cost`` (the first ``integer_columns`` of them
+    integer), rows ``row_lower ≤ matrix x ≤ row_upper``, handed straight to HiGHS (quiet,
+    with ``options``) and run; ``start``: (columns, values) of a partial first plan, which
+    HiGHS completes and starts from when it keeps every row."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     for name, value in options.items():
@@ -321,15 +368,22 @@ def run_arrays(cost: np.ndarray, col_lower: np.ndarray, matrix: sp.csr_matrix, r
     h.addCols(n, cost, col_lower, np.ones(n), 0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
     h.addRows(len(row_lower), row_lower, row_upper, matrix.nnz, matrix.indptr.astype(np.int32),
               matrix.indices.astype(np.int32), matrix.data.astype(float))
-    if integer:
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
+    if integer_columns:
+        h.changeColsIntegrality(integer_columns, np.arange(integer_columns, dtype=np.int32),
+                                np.ones(integer_columns, dtype=np.uint8))
+    if start is not None:
+        columns, values = start
+        h.setSolution(len(columns), columns.astype(np.int32), values.astype(float))
     run_highs(h)
     return h
 
 
-def solve_restricted(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarray, pair_sites: np.ndarray,
-                     seconds: float, threads: int | None) -> tuple[float, np.ndarray] | None:
-    """The strong formulation over the given sites and pairs, straight to HiGHS."""
+def restricted_model(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarray, pair_sites: np.ndarray,
+                     seconds: float, threads: int | None, *, split: bool = False,
+                     start: np.ndarray | None = None) -> highspy.Highs:
+    """The strong formulation over the given sites and pairs, straight to HiGHS and run:
+    columns y (one per site, in the order of ``sites``), then x (one per pair); x binary, or
+    continuous when ``split``. ``start``: which sites a first plan opens."""
     n, ms, npairs = dual.n, len(sites), len(points)
     column_of_site = np.full(dual.m, -1)
     column_of_site[sites] = np.arange(ms)
@@ -355,15 +409,22 @@ def solve_restricted(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarr
     options: dict[str, object] = {"time_limit": float(seconds), "mip_rel_gap": 1e-4}
     if threads is not None:
         options["threads"] = int(threads)
-    h = run_arrays(np.concatenate([dual.opening[sites], dual.cost[points, pair_sites]]), col_lower, matrix,
-                   lower, upper, integer=True, options=options)
+    first = None if start is None else (np.arange(ms), start.astype(float))
+    return run_arrays(np.concatenate([dual.opening[sites], dual.cost[points, pair_sites]]), col_lower, matrix,
+                      lower, upper, integer_columns=ms if split else ncols, options=options, start=first)
+
+
+def solve_restricted(dual: SingleSourceDual, sites: np.ndarray, points: np.ndarray, pair_sites: np.ndarray,
+                     seconds: float, threads: int | None) -> tuple[float, np.ndarray] | None:
+    """The single-source plan of :func:`restricted_model`: its cost and the site of each point."""
+    h = restricted_model(dual, sites, points, pair_sites, seconds, threads)
     if h.getInfo().primal_solution_status != 2:
         return None
-    x = np.asarray(h.getSolution().col_value)[ms:] > 0.5
-    plan = np.full(n, -1)
+    x = np.asarray(h.getSolution().col_value)[len(sites):] > 0.5
+    plan = np.full(dual.n, -1)
     plan[points[x]] = pair_sites[x]
     if (plan < 0).any():
         return None
     is_open = dual.fixed.copy()
     is_open[plan] = True
-    return float(dual.opening[is_open].sum() + dual.cost[np.arange(n), plan].sum()), plan
+    return float(dual.opening[is_open].sum() + dual.cost[np.arange(dual.n), plan].sum()), plan

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from optimise.solver import SolveOptions
 from problems import cflp
+from problems import _sscflp_bounds
 from problems._sscflp_bounds import SingleSourceDual, knapsack_min
-from problems.cflp import SSCFLP
+from problems.cflp import CFLP, SSCFLP
 
 
 ONE_THREAD = SolveOptions(threads=1)
@@ -82,6 +83,24 @@ def test_reductions_keep_the_optimum(monkeypatch: pytest.MonkeyPatch, seed: int,
     # this solve's fixings are undone: the model is whole again for a later solve
     assert {v.name for v in model.component_data_objects(pyo.Var) if v.fixed} == was_fixed
     assert list(model.reduced) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_split_sites_are_those_of_the_split_demand_optimum(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """With every site a candidate and every pair allowed, the split-demand model's sites
+    cost what the CFLP optimum costs, from any first plan: the start guides, it does not bind."""
+    per_unit, demand, capacity, opening = instance(seed, n=40, m=8)
+    optimum = CFLP.from_cost_matrix(per_unit, weights=demand, capacity=capacity, opening_cost=opening).solve()
+    assert optimum.status == "optimal"
+    monkeypatch.setattr(_sscflp_bounds, "SPLIT_SITES_PER_POINT", 8)
+    cost = per_unit * demand[:, None]
+    dual = SingleSourceDual(cost, demand, capacity, opening, np.zeros(8, bool), np.zeros(8, bool))
+    state = dual.maximise(None)
+    everything = np.arange(8)
+    for start in (everything, np.flatnonzero(state.is_open)):
+        sites = dual.split_sites(state, everything, start, 60.0, 1)
+        assert sites is not None
+        assert dual.split_cost(sites) == pytest.approx(optimum.objective, rel=1e-4)  # HiGHS stops within 0.01 %
 
 
 def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -> None:
