@@ -17,13 +17,14 @@ are poor, and a step aimed at them overshoots).
 A first plan: the best of up to three restricted models, each letting a point go to its ten
 sites of smallest c_ij − λ_i among a few sites — the sites the best multipliers open and the
 next by ρ_j until they hold 1.3 times the demand; the sites a swap search picks (sets scored
-by their opening costs plus the LP of the split assignment); and, when the best of these is
-still far above the bound, the sites of the best split-demand plan (CFLP: y binary, x
-continuous) over the swap search's candidates, with each point's twelve cheapest of them by
-c_ij − λ_i, started from the swap search's sites. The swap search moves one or two sites at
-a time and stops where no such move helps; the CFLP changes several at once (on capb3 four
-of eight sites, which turns a plan 0.6 % above the optimum into the optimum). Each model is
-small enough for HiGHS to solve in seconds.
+by their opening costs plus the LP of the split assignment); and, when the better of these
+is still more than 0.15 % above the bound, the sites of the best split-demand plan (CFLP: y
+binary, x continuous) over the swap search's candidates, each point allowed its twelve
+cheapest of them by c_ij − λ_i, started from the sites of the better plan. The swap search
+moves one or two sites at a time and stops where no such move helps (or at its time limit);
+the CFLP changes several at once (on capb3 four of eight sites, which turns a plan 0.6 %
+above the optimum into the optimum). Each model is small enough for HiGHS to solve in
+seconds.
 
 Exact reductions against the first plan's cost U (reduced-cost fixing on the Lagrangian):
 with S_j the best choice of the other sites when j is open, Z_j when it is closed,
@@ -36,9 +37,10 @@ with S_j the best choice of the other sites when j is open, Z_j when it is close
 value is at least the free knapsack's). A plan that breaks a reduction costs more than U,
 so the best plan keeps them all: a proof of optimality over what is left is one for the
 whole problem, and so is the bound. Why it is here: on OR-Library's capa, capb and capc
-(100 sites, 1,000 customers) the LP alone takes HiGHS about 90 s on one thread, its gap is
-about 2 %, and HiGHS's own plans stay far from the optimum; after the reductions a tenth
-of the pairs are left and HiGHS proves the optimum (``benchmarks/results/sscflp_large.md``).
+(100 sites, 1,000 customers) the LP alone takes HiGHS about 90 s on one thread and is about
+2 % below the optimum (HiGHS 1.16 alone proves capb1 in 278 s); after the reductions a tenth
+to a third of the pairs are left and HiGHS proves capb1 in under a second, nine of the twelve
+within 140 s in all (``benchmarks/results/sscflp_large.md``).
 """
 
 from __future__ import annotations
@@ -207,8 +209,8 @@ class SingleSourceDual:
         """The best of the restricted models (see the module docstring): over the sites the
         multipliers open (and the next by ρ_j), over the sites a swap search picked and, when
         the better of those is still more than SPLIT_ABOVE_BOUND above the bound, over the
-        sites of the split-demand plan. Its cost and the site of each point, or None when
-        HiGHS finds none in time."""
+        sites of the split-demand plan started from the better one's sites. Its cost and the
+        site of each point, or None when HiGHS finds none in time."""
         rho = np.where(self.forbidden, np.inf, state.rho)
         sites = list(np.flatnonzero(state.is_open))
         for j in np.argsort(rho, kind="stable"):
@@ -223,10 +225,10 @@ class SingleSourceDual:
             plans.append(self._restricted(searched, state, seconds / 2, threads))
         plans = [p for p in plans if p is not None]
         best = min(plans, key=lambda p: p[0]) if plans else None
-        if searched is not None and split_seconds > 0 and (
-                best is None or best[0] > state.bound + SPLIT_ABOVE_BOUND * abs(state.bound)):
-            split = self.split_sites(state, candidates, searched, split_seconds, threads)
-            if split is not None and set(split.tolist()) != set(searched.tolist()):
+        if split_seconds > 0 and (best is None or best[0] > state.bound + SPLIT_ABOVE_BOUND * abs(state.bound)):
+            start = np.flatnonzero(state.is_open) if best is None else np.union1d(best[1], np.flatnonzero(self.fixed))
+            split = self.split_sites(state, candidates, start, split_seconds, threads)
+            if split is not None and set(split.tolist()) != set(start.tolist()):
                 found = self._restricted(split, state, seconds / 2, threads)
                 if found is not None and (best is None or found[0] < best[0]):
                     best = found
@@ -337,13 +339,14 @@ class SingleSourceDual:
 
     def reduce(self, deadline: float | None, threads: int | None) -> Reductions | None:
         """The bound until ``deadline``; then the swap search, the split-demand model and the
-        restricted models get their own seconds on top, each at most half the bound's time (a
-        short time limit stays short): without a good plan the reductions remove nothing."""
+        restricted models get their own seconds on top, each at most half the bound's time (the
+        split-demand model: at most the bound's time; a short time limit stays short): without
+        a good plan the reductions remove nothing."""
         t0 = time.perf_counter()
         state = self.maximise(deadline)
         half = np.inf if deadline is None else max(deadline - t0, 0.0) / 2
         found = self.first_plan(state, min(PLAN_SECONDS, half), threads, search_seconds=min(SEARCH_SECONDS, half),
-                                split_seconds=min(SPLIT_SECONDS, half))
+                                split_seconds=min(SPLIT_SECONDS, 2 * half))
         if found is None:
             return None
         upper, plan = found

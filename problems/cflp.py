@@ -21,10 +21,11 @@ demand exceeds every reachable site's capacity) are reported before solving.
 
 Large SSCFLP instances (``REDUCE_PAIRS`` pairs and more, integer demands) start from the
 Lagrangian relaxation of the assign rows, whose site knapsacks are solved in integers: its
-bound, a first plan (restricted models, a swap search over sites), and exact reductions
-against that plan (sites and pairs that no cheaper plan can use are fixed for this solve;
-:mod:`problems._sscflp_bounds`). The model stays the one above; HiGHS proves the optimum over
-what the reductions leave, which is a proof for the whole problem.
+bound, a first plan (restricted models over sites picked by the multipliers, by a swap
+search and by a split-demand model), and exact reductions against that plan (sites and
+pairs that no cheaper plan can use are fixed for this solve; :mod:`problems._sscflp_bounds`).
+The model stays the one above; HiGHS proves the optimum over what the reductions leave,
+which is a proof for the whole problem.
 """
 
 from __future__ import annotations

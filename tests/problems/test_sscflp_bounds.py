@@ -103,6 +103,39 @@ def test_split_sites_are_those_of_the_split_demand_optimum(monkeypatch: pytest.M
         assert dual.split_cost(sites) == pytest.approx(optimum.objective, rel=1e-4)  # HiGHS stops within 0.01 %
 
 
+@pytest.mark.parametrize("seed, fixed, forbidden", [(1, [3], [5]), (3, [7, 2], [])])
+def test_first_plan_through_the_split_demand_model_keeps_the_rules(monkeypatch: pytest.MonkeyPatch, seed: int,
+                                                                  fixed: list[int], forbidden: list[int]) -> None:
+    """Forced through the split-demand step (small instances never need it), the first plan
+    is still single-source, within capacity, off the forbidden sites, never below the bound,
+    and the split model starts from and keeps the fixed sites."""
+    per_unit, demand, capacity, opening = instance(seed)
+    is_fixed, is_forbidden = np.zeros(12, bool), np.zeros(12, bool)
+    is_fixed[fixed], is_forbidden[forbidden] = True, True
+    dual = SingleSourceDual(per_unit * demand[:, None], demand, capacity, opening, is_fixed, is_forbidden)
+    state = dual.maximise(None)
+    seen = []
+    split_sites = SingleSourceDual.split_sites
+
+    def spy(self, state, candidates, start, *args):  # type: ignore[no-untyped-def]
+        sites = split_sites(self, state, candidates, start, *args)
+        seen.append((set(start.tolist()), None if sites is None else set(sites.tolist())))
+        return sites
+
+    monkeypatch.setattr(SingleSourceDual, "split_sites", spy)
+    monkeypatch.setattr(_sscflp_bounds, "SPLIT_ABOVE_BOUND", -1.0)
+    cost, plan = dual.first_plan(state, 10.0, 1, search_seconds=5.0)
+    assert len(seen) == 1 and set(fixed) <= seen[0][0] and set(fixed) <= seen[0][1]
+    assert not is_forbidden[plan].any()
+    assert np.isfinite(dual.cost[np.arange(60), plan]).all()
+    load = np.bincount(plan, weights=demand, minlength=12)
+    assert (load <= capacity + 1e-9).all()
+    is_open = is_fixed.copy()
+    is_open[plan] = True
+    assert cost == pytest.approx(opening[is_open].sum() + dual.cost[np.arange(60), plan].sum())
+    assert cost >= state.bound - 1e-6
+
+
 def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     """A later solve of the same model with a row added (as trade-offs do) may need a pair
     the reductions removed for the first solve: it must be free again."""
