@@ -239,13 +239,8 @@ class SingleSourceDual:
         """The sites of the best split-demand plan (CFLP) over ``candidates``, each point
         allowed its SPLIT_SITES_PER_POINT cheapest of them by c_ij − λ_i, HiGHS started
         from the sites ``start``; None when it finds no plan in time."""
-        reduced = self.cost[:, candidates] - state.lam[:, None]
-        k = min(SPLIT_SITES_PER_POINT, len(candidates))
-        nearest = np.argsort(reduced, axis=1, kind="stable")[:, :k]
-        points = np.repeat(np.arange(self.n), k)
-        pair_sites = candidates[nearest.ravel()]
-        finite = np.isfinite(self.cost[points, pair_sites])
-        h = restricted_model(self, candidates, points[finite], pair_sites[finite], seconds, threads,
+        points, pair_sites = self._cheapest_pairs(candidates, state, SPLIT_SITES_PER_POINT)
+        h = restricted_model(self, candidates, points, pair_sites, seconds, threads,
                              split=True, start=np.isin(candidates, start))
         if h.getInfo().primal_solution_status != 2:
             return None
@@ -253,13 +248,18 @@ class SingleSourceDual:
 
     def _restricted(self, sites: np.ndarray, state: LagrangianState, seconds: float,
                     threads: int | None) -> tuple[float, np.ndarray] | None:
-        reduced = self.cost[:, sites] - state.lam[:, None]
-        k = min(SITES_PER_POINT, len(sites))
-        nearest = np.argsort(reduced, axis=1, kind="stable")[:, :k]
+        points, pair_sites = self._cheapest_pairs(sites, state, SITES_PER_POINT)
+        return solve_restricted(self, sites, points, pair_sites, seconds, threads)
+
+    def _cheapest_pairs(self, sites: np.ndarray, state: LagrangianState, per_point: int) -> tuple[np.ndarray, np.ndarray]:
+        """(point, site) pairs: each point with its ``per_point`` allowed sites among ``sites``
+        of smallest c_ij − λ_i."""
+        k = min(per_point, len(sites))
+        nearest = np.argsort(self.cost[:, sites] - state.lam[:, None], axis=1, kind="stable")[:, :k]
         points = np.repeat(np.arange(self.n), k)
         pair_sites = sites[nearest.ravel()]
         finite = np.isfinite(self.cost[points, pair_sites])
-        return solve_restricted(self, sites, points[finite], pair_sites[finite], seconds, threads)
+        return points[finite], pair_sites[finite]
 
     def candidates(self, state: LagrangianState) -> np.ndarray:
         """The sites whose forced opening keeps the bound within CANDIDATE_GAP of it (at
