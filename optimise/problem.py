@@ -238,6 +238,11 @@ class Problem(ABC):
     #: are set on top and are never overridden.
     highs_options: ClassVar[dict[str, Any]] = {}
 
+    #: HiGHS options on top of those when HiGHS starts from the plan of the problem's own
+    #: :meth:`starting_plan` (for instance its primal heuristics off, where measurements show
+    #: that plan is at or near the optimum and HiGHS's search for a better one only costs time).
+    head_start_highs_options: ClassVar[dict[str, Any]] = {}
+
     #: The problem's :meth:`starting_plan` returns its own bound (``start_bound``), so it may
     #: settle a solve by itself: it then runs before a what-if's given plan too, and HiGHS
     #: starts from the given plan only when the head start does not settle the solve.
@@ -470,8 +475,9 @@ class Problem(ABC):
                 settled = settled_by_head_start(head_start, options, maximize=_is_max(model)) if head_start else None
                 # a given plan is where HiGHS starts when the head start did not settle the solve
                 from_head_start = head_start is not None and not start
+                highs_options = {**self.highs_options, **(self.head_start_highs_options if from_head_start else {})}
                 outcome = settled or solve_model(model, options, warm_start=warm_start or from_head_start, start=start,
-                                                 highs_options=self.highs_options)
+                                                 highs_options=highs_options)
             finally:
                 # exact reductions against the head start hold for this solve only: a later
                 # solve of the same model (alternatives, trade-offs) sees the whole problem

@@ -14,17 +14,18 @@ Holmberg, Rönnqvist and Yuan 1999). It is maximised by deflected subgradient st
 Polyak's step length towards a target a little above the best bound (the plans found early
 are poor, and a step aimed at them overshoots).
 
-A first plan: the best of up to three restricted models, each letting a point go to its ten
+A first plan: the better of up to two restricted models, each letting a point go to its ten
 sites of smallest c_ij − λ_i among a few sites — the sites the best multipliers open and the
-next by ρ_j until they hold 1.3 times the demand; the sites a swap search picks (sets scored
-by their opening costs plus the LP of the split assignment); and, when the better of these
-is still more than 0.15 % above the bound, the sites of the best split-demand plan (CFLP: y
-binary, x continuous) over the swap search's candidates, each point allowed its twelve
-cheapest of them by c_ij − λ_i, started from the sites of the better plan. The swap search
-moves one or two sites at a time and stops where no such move helps (or at its time limit);
-the CFLP changes several at once (on capb3 four of eight sites, which turns a plan 0.6 %
-above the optimum into the optimum). Each model is small enough for HiGHS to solve in
-seconds.
+next by ρ_j until they hold 1.3 times the demand; and, when that plan is still more than
+0.15 % above the bound, the sites of the best split-demand plan (CFLP: y binary, x
+continuous) over the candidate sites (those whose ρ_j is near the k_min-th smallest), each
+point allowed its twelve cheapest of them by c_ij − λ_i, started from the first plan's
+sites. When the ρ_j of many sites are nearly equal, which of them the multipliers open is a
+matter of chance (capa3: 2.6 % above the optimum); the CFLP changes several sites at once
+(on capb3 four of eight). An earlier version ran a swap search (one or two sites moved at a
+time, each set scored by the split assignment's LP) between the two: on all twelve of capa,
+capb and capc it changed no first plan once the CFLP step was there, and cost up to 20 s.
+Each model is small enough for HiGHS to solve in seconds.
 
 Exact reductions against the first plan's cost U (reduced-cost fixing on the Lagrangian):
 with S_j the best choice of the other sites when j is open, Z_j when it is closed,
@@ -38,9 +39,9 @@ value is at least the free knapsack's). A plan that breaks a reduction costs mor
 so the best plan keeps them all: a proof of optimality over what is left is one for the
 whole problem, and so is the bound. Why it is here: on OR-Library's capa, capb and capc
 (100 sites, 1,000 customers) the LP alone takes HiGHS about 90 s on one thread and is about
-2 % below the optimum (HiGHS 1.16 alone proves capb1 in 278 s); after the reductions a tenth
-to a third of the pairs are left and HiGHS proves capb1 in under a second, nine of the twelve
-within 140 s in all (``benchmarks/results/sscflp_large.md``).
+2 % below the optimum (HiGHS 1.16 alone needs about 220–300 s for capb1); after the reductions
+a tenth to a third of the pairs are left and HiGHS proves capb1 in under a second, all twelve
+within 230 s in all (``benchmarks/results/sscflp_large.md``).
 """
 
 from __future__ import annotations
@@ -75,9 +76,8 @@ PLAN_SECONDS = 20.0
 SPLIT_ABOVE_BOUND = 0.0015
 SPLIT_SITES_PER_POINT = 12
 SPLIT_SECONDS = 40.0
-#: The swap search: seconds, and its candidate sites: those whose forced opening keeps the
-#: bound within this share of it (at least k_min + MIN_CANDIDATES, at most MAX_CANDIDATES).
-SEARCH_SECONDS = 20.0
+#: The split-demand model's candidate sites: those whose forced opening keeps the bound
+#: within this share of it (at least k_min + MIN_CANDIDATES, at most MAX_CANDIDATES).
 CANDIDATE_GAP = 0.005
 MIN_CANDIDATES = 5
 MAX_CANDIDATES = 40
@@ -88,28 +88,61 @@ MAX_TABLE = 50_000_000
 
 def knapsack_min(values: np.ndarray, weights: np.ndarray, capacity: int) -> tuple[float, np.ndarray]:
     """min Σ v_k z_k subject to Σ w_k z_k ≤ capacity, z ∈ {0,1} (integer weights): only the
-    items of negative value can help. Returns the value and the items chosen (a mask)."""
+    items of negative value can help. Returns the value and the items chosen (a mask).
+
+    The dynamic programme runs over the smaller of two tables: which items to take within
+    the capacity, or which of the negative items to leave out so that what is left fits —
+    a covering knapsack over the excess weight Σ w − capacity, which is usually a fraction
+    of the capacity (the bound evaluates a hundred of these per step)."""
     chosen = np.zeros(len(values), dtype=bool)
     items = np.flatnonzero(values < 0)
-    if weights[items].sum() <= capacity:
+    excess = int(weights[items].sum()) - capacity
+    if excess <= 0:
         chosen[items] = True
         return float(values[items].sum()), chosen
+    if excess < capacity:
+        left_out, loss = _cover_min(-values[items], weights[items], excess)
+        chosen[items[~left_out]] = True
+        return float(values[items].sum() + loss), chosen
     best = np.zeros(capacity + 1)  # best[c]: least value within capacity c
     took = np.zeros((len(items), capacity + 1), dtype=bool)
+    candidate = np.empty(capacity + 1)
     for k, i in enumerate(items):
         w = int(weights[i])
         if w > capacity:
             continue
-        candidate = best[: capacity + 1 - w] + values[i]
-        better = candidate < best[w:]
-        took[k, w:] = better
-        best[w:] = np.where(better, candidate, best[w:])
+        np.add(best[: capacity + 1 - w], values[i], out=candidate[w:])
+        np.less(candidate[w:], best[w:], out=took[k, w:])
+        np.minimum(candidate[w:], best[w:], out=best[w:])
     c = capacity
     for k in range(len(items) - 1, -1, -1):
         if took[k, c]:
             chosen[items[k]] = True
             c -= int(weights[items[k]])
     return float(best[capacity]), chosen
+
+
+def _cover_min(losses: np.ndarray, weights: np.ndarray, need: int) -> tuple[np.ndarray, float]:
+    """min Σ a_k z_k subject to Σ w_k z_k ≥ need, z ∈ {0,1} (a_k ≥ 0, integer weights, the
+    items together weigh at least ``need``): the items picked (a mask) and their total."""
+    least = np.full(need + 1, np.inf)  # least[c]: least total of items weighing c or more
+    least[0] = 0.0
+    took = np.zeros((len(losses), need + 1), dtype=bool)
+    candidate = np.empty(need + 1)
+    for k in range(len(losses)):
+        # reaching c with item k: c − w or more from the others (0 or more when w ≥ c)
+        w = min(int(weights[k]), need + 1)
+        candidate[:w] = losses[k]
+        np.add(least[: need + 1 - w], losses[k], out=candidate[w:])
+        np.less(candidate, least, out=took[k])
+        np.minimum(candidate, least, out=least)
+    picked = np.zeros(len(losses), dtype=bool)
+    c = need
+    for k in range(len(losses) - 1, -1, -1):
+        if took[k, c]:
+            picked[k] = True
+            c = max(c - int(weights[k]), 0)
+    return picked, float(least[need])
 
 
 @dataclass
@@ -204,13 +237,12 @@ class SingleSourceDual:
         return best
 
     def first_plan(self, state: LagrangianState, seconds: float, threads: int | None,
-                   search_seconds: float = SEARCH_SECONDS,
                    split_seconds: float = SPLIT_SECONDS) -> tuple[float, np.ndarray] | None:
-        """The best of the restricted models (see the module docstring): over the sites the
-        multipliers open (and the next by ρ_j), over the sites a swap search picked and, when
-        the better of those is still more than SPLIT_ABOVE_BOUND above the bound, over the
-        sites of the split-demand plan started from the better one's sites. Its cost and the
-        site of each point, or None when HiGHS finds none in time."""
+        """The better of the restricted models (see the module docstring): over the sites the
+        multipliers open (and the next by ρ_j) and, when that plan is still more than
+        SPLIT_ABOVE_BOUND above the bound, over the sites of the split-demand plan started
+        from its sites. Its cost and the site of each point, or None when HiGHS finds none in
+        time."""
         rho = np.where(self.forbidden, np.inf, state.rho)
         sites = list(np.flatnonzero(state.is_open))
         for j in np.argsort(rho, kind="stable"):
@@ -218,16 +250,10 @@ class SingleSourceDual:
                 break
             if j not in sites:
                 sites.append(int(j))
-        plans = [self._restricted(np.array(sorted(sites)), state, seconds / 2, threads)]
-        candidates = self.candidates(state)
-        searched = self.swap_search(state, candidates, time.perf_counter() + search_seconds)
-        if searched is not None:
-            plans.append(self._restricted(searched, state, seconds / 2, threads))
-        plans = [p for p in plans if p is not None]
-        best = min(plans, key=lambda p: p[0]) if plans else None
+        best = self._restricted(np.array(sorted(sites)), state, seconds / 2, threads)
         if split_seconds > 0 and (best is None or best[0] > state.bound + SPLIT_ABOVE_BOUND * abs(state.bound)):
             start = np.flatnonzero(state.is_open) if best is None else np.union1d(best[1], np.flatnonzero(self.fixed))
-            split = self.split_sites(state, candidates, start, split_seconds, threads)
+            split = self.split_sites(state, self.candidates(state), start, split_seconds, threads)
             if split is not None and set(split.tolist()) != set(start.tolist()):
                 found = self._restricted(split, state, seconds / 2, threads)
                 if found is not None and (best is None or found[0] < best[0]):
@@ -271,51 +297,6 @@ class SingleSourceDual:
         candidates = np.union1d(order[: self.k_min + MIN_CANDIDATES], near[:MAX_CANDIDATES])
         return np.union1d(candidates[np.isfinite(rho[candidates])], np.flatnonzero(self.fixed))
 
-    def swap_search(self, state: LagrangianState, candidates: np.ndarray, deadline: float) -> np.ndarray | None:
-        """Sites to open, by best-improvement add, drop and swap moves among ``candidates``,
-        each set scored by its opening costs plus the split assignment's LP: when the ρ_j of
-        many sites are nearly equal, which of them the multipliers open is a matter of chance,
-        and a restricted model over the wrong ones ends far from the optimum (capa3: 2.6 %)."""
-        current = frozenset(np.flatnonzero(state.is_open).tolist())
-        score = {current: self.split_cost(np.array(sorted(current)))}
-        while time.perf_counter() < deadline:
-            best_move, best_value = None, score[current]
-            moves = [current | {b} for b in candidates if b not in current]
-            moves += [current - {a} for a in current if not self.fixed[a]]
-            moves += [(current - {a}) | {b} for a in current if not self.fixed[a] for b in candidates if b not in current]
-            for move in moves:
-                if time.perf_counter() >= deadline:
-                    break
-                if move not in score:
-                    score[move] = self.split_cost(np.array(sorted(move)))
-                if score[move] < best_value - 1e-9 * abs(best_value):
-                    best_move, best_value = move, score[move]
-            if best_move is None:
-                break
-            current = best_move
-        return np.array(sorted(current)) if np.isfinite(score[current]) else None
-
-    def split_cost(self, sites: np.ndarray) -> float:
-        """Opening costs of ``sites`` plus the least cost of serving every point from them
-        with split demand (an LP; inf when they cannot hold it)."""
-        if self.capacity[sites].sum() < self.demand.sum():
-            return np.inf
-        block = self.cost[:, sites]
-        points, which = np.nonzero(np.isfinite(block))
-        if len(np.unique(points)) < self.n:
-            return np.inf
-        npairs, ms = len(points), len(sites)
-        q = np.arange(npairs)
-        matrix = sp.vstack([sp.csr_matrix((np.ones(npairs), (points, q)), shape=(self.n, npairs)),
-                            sp.csr_matrix((self.demand[points], (which, q)), shape=(ms, npairs))], format="csr")
-        h = run_arrays(block[points, which], np.zeros(npairs), matrix,
-                       np.concatenate([np.ones(self.n), np.full(ms, -highspy.kHighsInf)]),
-                       np.concatenate([np.ones(self.n), self.capacity[sites].astype(float)]),
-                       integer_columns=0, options={"threads": 1})
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return np.inf
-        return float(self.opening[sites].sum() + h.getInfo().objective_function_value)
-
     def reductions(self, state: LagrangianState, upper: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(must_close, must_open, keep) against a plan of cost ``upper`` (module docstring)."""
         rho, base = state.rho, float(state.lam.sum())
@@ -338,15 +319,14 @@ class SingleSourceDual:
         return must_close, must_open, keep
 
     def reduce(self, deadline: float | None, threads: int | None) -> Reductions | None:
-        """The bound until ``deadline``; then the swap search, the split-demand model and the
-        restricted models get their own seconds on top, each at most half the bound's time (the
-        split-demand model: at most the bound's time; a short time limit stays short): without
-        a good plan the reductions remove nothing."""
+        """The bound until ``deadline``; then the split-demand model and the restricted models
+        get their own seconds on top, each at most half the bound's time (the split-demand
+        model: at most the bound's time; a short time limit stays short): without a good plan
+        the reductions remove nothing."""
         t0 = time.perf_counter()
         state = self.maximise(deadline)
         half = np.inf if deadline is None else max(deadline - t0, 0.0) / 2
-        found = self.first_plan(state, min(PLAN_SECONDS, half), threads, search_seconds=min(SEARCH_SECONDS, half),
-                                split_seconds=min(SPLIT_SECONDS, 2 * half))
+        found = self.first_plan(state, min(PLAN_SECONDS, half), threads, split_seconds=min(SPLIT_SECONDS, 2 * half))
         if found is None:
             return None
         upper, plan = found

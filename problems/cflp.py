@@ -21,8 +21,8 @@ demand exceeds every reachable site's capacity) are reported before solving.
 
 Large SSCFLP instances (``REDUCE_PAIRS`` pairs and more, integer demands) start from the
 Lagrangian relaxation of the assign rows, whose site knapsacks are solved in integers: its
-bound, a first plan (restricted models over sites picked by the multipliers, by a swap
-search and by a split-demand model), and exact reductions against that plan (sites and
+bound, a first plan (restricted models over sites picked by the multipliers and by a
+split-demand model), and exact reductions against that plan (sites and
 pairs that no cheaper plan can use are fixed for this solve; :mod:`problems._sscflp_bounds`).
 The model stays the one above; HiGHS proves the optimum over what the reductions leave,
 which is a proof for the whole problem.
@@ -177,6 +177,16 @@ class SSCFLP(CFLP):
     name: ClassVar[str] = "sscflp"
     title: ClassVar[str] = "single-source capacitated facility location"
     single_source = True
+    #: After the head start HiGHS starts from a plan that is, on the twelve capa/capb/capc
+    #: instances, the optimum or within 0.04 % of it, on a model the reductions already fixed
+    #: by reduced costs. Its root heuristics (RINS, RENS, the root reduced-cost sub-MIP,
+    #: feasibility jump) then find nothing better, and its restart after its own reduced-cost
+    #: fixing (2.5 % of the columns) repeats the root: on capb3 the heuristics took 130 of
+    #: HiGHS's 243 s (79 s without them), on capb2 the restart 35 of 168 s
+    #: (``benchmarks/results/sscflp_large.md``).
+    head_start_highs_options: ClassVar[dict[str, object]] = {
+        "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False, "mip_allow_restart": False,
+        "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False}
 
     def starting_plan(self, model: pyo.ConcreteModel, deadline: float | None, seed: int) -> dict[str, float] | None:
         """On large instances (at least ``REDUCE_PAIRS`` pairs): the Lagrangian bound, a first
