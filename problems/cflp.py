@@ -181,9 +181,9 @@ class SSCFLP(CFLP):
     #: instances, the optimum or within 0.04 % of it, on a model the reductions already fixed
     #: by reduced costs. Its root heuristics (RINS, RENS, the root reduced-cost sub-MIP,
     #: feasibility jump) then find nothing better, and its restart after its own reduced-cost
-    #: fixing (2.5 % of the columns) repeats the root: on capb3 the heuristics took 130 of
-    #: HiGHS's 243 s (79 s without them), on capb2 the restart 35 of 168 s
-    #: (``benchmarks/results/sscflp_large.md``).
+    #: fixing (2.5 % of the columns) repeats the root. HiGHS on the reduced capb2 / capb3:
+    #: defaults 287 s / not proven in 300 s, heuristics off 208 s / 186 s, both off 165 s /
+    #: 107 s (``benchmarks/results/sscflp_highs_options.md``).
     head_start_highs_options: ClassVar[dict[str, object]] = {
         "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False, "mip_allow_restart": False,
         "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False}
