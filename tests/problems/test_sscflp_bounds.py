@@ -187,3 +187,29 @@ def test_a_later_solve_sees_the_whole_problem(monkeypatch: pytest.MonkeyPatch) -
     assert second.status == "optimal"
     assert pyo.value(model.x[dearest]) == pytest.approx(1.0)
     assert second.objective > first.objective
+
+
+def test_highs_options_after_the_head_start_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS runs with the problem's head-start options when it starts from the head start's
+    plan, and with its defaults when a solve starts from a plan the user gave."""
+    from optimise import problem as engine
+
+    seen = []
+    solve_model = engine.solve_model
+
+    def spy(*args, highs_options=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(dict(highs_options or {}))
+        return solve_model(*args, highs_options=highs_options, **kwargs)
+
+    monkeypatch.setattr(engine, "solve_model", spy)
+    monkeypatch.setattr(cflp, "REDUCE_PAIRS", 0)
+    per_unit, demand, capacity, opening = instance(2, n=40, m=8)
+    problem = SSCFLP.from_cost_matrix(per_unit, weights=demand, capacity=capacity, opening_cost=opening)
+    solved = problem.build()
+    first = problem.solve_built(solved, ONE_THREAD, as_built=True)
+    assert "lagrangian_bound" in first.size
+    model = problem.build()
+    given = [(model.y[j], round(pyo.value(solved.y[j]))) for j in range(8)]  # the first plan's sites
+    second = problem.solve_built(model, ONE_THREAD, as_built=True, start=given)
+    assert seen == [SSCFLP.head_start_highs_options, {}]
+    assert second.objective == pytest.approx(first.objective)
