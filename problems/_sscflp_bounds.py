@@ -39,7 +39,7 @@ value is at least the free knapsack's). A plan that breaks a reduction costs mor
 so the best plan keeps them all: a proof of optimality over what is left is one for the
 whole problem, and so is the bound. Why it is here: on OR-Library's capa, capb and capc
 (100 sites, 1,000 customers) the LP alone takes HiGHS about 90 s on one thread and is about
-2 % below the optimum (HiGHS 1.16 alone needs about 220–300 s for capb1); after the reductions
+2 % below the optimum (HiGHS 1.16 alone: capb1 in 220 s to over 300 s); after the reductions
 a tenth to a third of the pairs are left and HiGHS proves capb1 in under a second, all twelve
 within 230 s in all (``benchmarks/results/sscflp_large.md``).
 """
