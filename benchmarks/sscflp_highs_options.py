@@ -14,7 +14,6 @@ Side by side in one run; writes ``benchmarks/results/sscflp_highs_options.md``.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
@@ -26,8 +25,7 @@ import pyomo.environ as pyo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hubs import publish  # noqa: E402
-from sscflp_large import DATA, markdown, write_instance  # noqa: E402
+from sscflp_large import DATA, report, write_instance  # noqa: E402
 from optimise.problem import HEAD_START_SHARE  # noqa: E402
 from optimise.solver import SolveOptions, solve_model  # noqa: E402
 from problems.cflp import SSCFLP  # noqa: E402
@@ -74,21 +72,12 @@ def main() -> int:
                       f"gap {outcome.gap:.4%} {outcome.solve_seconds:7.1f} s, {outcome.nodes} nodes", flush=True)
             for var in getattr(model, "reduced", ()):
                 var.unfix()
-    table = pd.DataFrame(rows)
-    table.to_csv(args.out.with_suffix(".csv"), index=False)
-    lines = [
-        "# HiGHS on the reduced single-source models: defaults against the options used after the head start",
-        "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, one HiGHS thread, time limit "
-        f"{args.time_limit:g} s per solve. Each instance's head start (bound, first plan, reductions) ran once; "
-        "every option set solves the same reduced model from the same plan.",
-        "",
-        *markdown(table),
-        "",
-        "highs_s: HiGHS's own time on the reduced model; head_start_s: the Lagrangian bound, the first plan and "
-        "the reductions (once per instance); pairs_kept: of 100,000 site-customer pairs.",
-    ]
-    publish(lines, args.out.with_suffix(".md"))
+    report(pd.DataFrame(rows), args.out,
+           "HiGHS on the reduced single-source models: defaults against the options used after the head start",
+           f"time limit {args.time_limit:g} s per solve. Each instance's head start (bound, first plan, reductions) "
+           "ran once; every option set solves the same reduced model from the same plan.",
+           "highs_s: HiGHS's own time on the reduced model; head_start_s: the Lagrangian bound, the first plan and "
+           "the reductions (once per instance); pairs_kept: of 100,000 site-customer pairs.")
     return 0
 
 

@@ -92,6 +92,15 @@ def markdown(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def report(table: pd.DataFrame, out: Path, title: str, summary: str, legend: str) -> None:
+    """Write ``table`` to ``out``.csv and, as markdown under ``title`` with the machine and
+    ``summary`` above it and ``legend`` below, to ``out``.md (printed too)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out.with_suffix(".csv"), index=False)
+    machine = f"Machine: {platform.machine()}, Python {platform.python_version()}, one HiGHS thread, "
+    publish([f"# {title}", "", machine + summary, "", *markdown(table), "", legend], out.with_suffix(".md"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="instance names (capa1 … capc4)")
@@ -120,23 +129,13 @@ def main() -> int:
     total = time.perf_counter() - started
     table = pd.DataFrame(rows)
     ours = table[table["solver"] == "ours"]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out.with_suffix(".csv"), index=False)
-    lines = [
-        "# Single-source capacitated facility location, 100 sites x 1,000 customers (capa, capb, capc)",
-        "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, one HiGHS thread, "
-        f"time limit {args.time_limit:g} s per solve; total {total:.0f} s. "
-        f"Ours: {int((ours['status'] == 'optimal').sum())} of {len(ours)} proven optimal, "
-        f"{int(ours['matches'].sum())} equal to the published optimum; slowest {ours['seconds'].max():.0f} s.",
-        "",
-        *markdown(table),
-        "",
-        "seconds: the whole solve from reading the file to the checked plan; lagrangian_s: the bound, the "
-        "first plan and the reductions; highs_s: HiGHS on what the reductions leave; pairs_kept: of "
-        "100,000 site-customer pairs; peak_mb: the largest resident set of the process during the solve.",
-    ]
-    publish(lines, args.out.with_suffix(".md"))
+    report(table, args.out, "Single-source capacitated facility location, 100 sites x 1,000 customers (capa, capb, capc)",
+           f"time limit {args.time_limit:g} s per solve; total {total:.0f} s. "
+           f"Ours: {int((ours['status'] == 'optimal').sum())} of {len(ours)} proven optimal, "
+           f"{int(ours['matches'].sum())} equal to the published optimum; slowest {ours['seconds'].max():.0f} s.",
+           "seconds: the whole solve from reading the file to the checked plan; lagrangian_s: the bound, the "
+           "first plan and the reductions; highs_s: HiGHS on what the reductions leave; pairs_kept: of "
+           "100,000 site-customer pairs; peak_mb: the largest resident set of the process during the solve.")
     return 0 if bool(ours["matches"].all()) and bool((ours["status"] == "optimal").all()) else 1
 
 
