@@ -143,7 +143,7 @@ def print_listing(rows: Any, listing: Listing, worst_flags: dict[str, str]) -> N
         for column, _ in shown:
             value = row[column]
             if column in listing.percent and isinstance(value, (int, float)):
-                cells.append(f"{value:.0%}")
+                cells.append(f"{value:.0%}" if math.isfinite(value) else "-")
             elif isinstance(value, float):
                 cells.append(compact(value))
             else:

@@ -116,10 +116,10 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
         "charging_load_mw": float(hubs["charging_load_mw"].sum()),
     }
     if len(grid):
-        summary["grid_max_utilisation"] = float(grid["utilisation_after"].max())
+        summary["grid_max_utilisation"] = _finite_or_none(grid["utilisation_after"].max())
         over = grid[grid["above_limit_today"]]
         summary["grid_above_limit_today"] = [
-            {"asset": r.asset, "name": r.name, "utilisation_today": float(r.utilisation_before), "added": float(r.added)}
+            {"asset": r.asset, "name": r.name, "utilisation_today": _finite_or_none(r.utilisation_before), "added": float(r.added)}
             for r in over.itertuples(index=False)]
     sizes_text = ", ".join(f"{v} {k}" for k, v in summary["hubs_by_size"].items() if v)
     budget = p["budget"]
@@ -135,7 +135,8 @@ def hub_solution(d: HubData, params: dict[str, Any], size_of: np.ndarray, share:
     ]
     if summary.get("grid_above_limit_today"):
         over = summary["grid_above_limit_today"]
-        listed = ", ".join(f"{r['asset']}{' ' + r['name'] if r['name'] else ''} ({r['utilisation_today']:.0%})"
+        listed = ", ".join(f"{r['asset']}{' ' + r['name'] if r['name'] else ''} "
+                           f"({'no capacity' if r['utilisation_today'] is None else format(r['utilisation_today'], '.0%')})"
                            for r in over[:3]) + (f" and {len(over) - 3} more" if len(over) > 3 else "")
         headline.append(("above the grid limit today",
                          f"{listed}: limit {p['max_utilisation']:.0%}; the plan adds no load there", "bold yellow"))
@@ -160,11 +161,22 @@ def _grid_table(d: HubData, params: dict[str, Any], size_of: np.ndarray) -> pd.D
     table = pd.DataFrame({
         "asset": a["id"].to_numpy(), "type": a["type"].to_numpy(), "name": a.get("name", pd.Series([""] * len(a))).to_numpy(),
         "capacity": cap, "load_before": base, "added": added, "load_after": base + added,
-        "utilisation_before": base / cap, "utilisation_after": (base + added) / cap,
+        "utilisation_before": _share_of(base, cap), "utilisation_after": _share_of(base + added, cap),
         "limit": p["max_utilisation"] * cap, "above_limit_today": d.grid_over_today,
     })
     keep = (table["added"] > 0) | table["above_limit_today"]
     return table[keep].sort_values("utilisation_after", ascending=False).reset_index(drop=True)
+
+
+def _finite_or_none(value: Any) -> float | None:
+    """A figure for the JSON summary: None where it is undefined (NaN) or infinite."""
+    return float(value) if np.isfinite(value) else None
+
+
+def _share_of(load: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """load / capacity; undefined (NaN) for an asset of capacity 0 (a feeder area with no
+    capacity takes no hub: its headroom is 0)."""
+    return np.divide(load, capacity, out=np.full(len(load), np.nan), where=capacity > 0)
 
 
 def _layers(d: HubData, hubs: pd.DataFrame, assignment: pd.DataFrame, demand: pd.DataFrame) -> dict[str, Any]:

@@ -415,6 +415,42 @@ def test_an_asset_above_the_limit_today_is_a_finding_not_an_infeasible_plan() ->
     assert result.solution.summary["grid_above_limit_today"][0]["asset"] == "FEED-E"
 
 
+@pytest.mark.parametrize("load", ["0", "0.3"])
+def test_a_feeder_without_capacity_takes_no_hub_and_has_no_utilisation(tmp_path: Path, load: str) -> None:
+    """A feeder area of capacity 0 (the whole city has five, with no load): no hub goes there,
+    its utilisation is undefined (no 0/0 warning, no NaN in the JSON summary), and with a load
+    today it is reported as above the limit with "no capacity"."""
+    import warnings
+
+    inst = _copy_small(tmp_path)
+    assets = inst / "assets.csv"
+    assets.write_text(assets.read_text().replace("FEED-E,energy,MV feeder area,1.2,1.15",
+                                                 f"FEED-E,energy,MV feeder area,0,{load}"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        from optimise.instance import load_instance
+
+        problem = HubSiting.from_instance(load_instance(inst))
+        result = problem.solve()
+    assert result.status == "optimal"
+    hubs = result.tables["hubs"].set_index("id")
+    assert not hubs.loc[["S3", "S4"], "open"].any()  # the sites on FEED-E
+    grid = result.tables["grid"].set_index("asset")
+    summary = result.solution.summary
+    if load == "0":
+        assert "FEED-E" not in grid.index and not summary.get("grid_above_limit_today")
+    else:
+        assert grid.loc["FEED-E", "above_limit_today"] and np.isnan(grid.loc["FEED-E", "utilisation_after"])
+        assert summary["grid_above_limit_today"][0] == {"asset": "FEED-E", "name": "", "utilisation_today": None,
+                                                        "added": 0.0}
+        assert any("FEED-E" in row[1] and "no capacity" in row[1] for row in result.solution.headline)
+    run = run_cli("solve", inst, "--json")
+    assert run.code == 0, run.stderr
+    json.loads(run.stdout)  # strict JSON: no NaN
+    table = run_cli("solve", inst)
+    assert table.code == 0 and "nan" not in table.stdout.lower()
+
+
 def test_a_hub_that_must_go_on_an_overloaded_feeder_is_explained_as_today_s_overload(tmp_path: Path) -> None:
     inst = _copy_small(tmp_path)
     sites = inst / "sites.csv"
