@@ -33,29 +33,19 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hub_formulations import lp_bound  # noqa: E402
 from hubs import ROOT, publish  # noqa: E402
+from speed import busiest_hub  # noqa: E402
 
 from optimise.cli import _overrides  # noqa: E402
 from optimise.loading import load_problem  # noqa: E402
 from optimise.solver import SolveOptions, load_model, run_highs, solve_model  # noqa: E402
+from problems.cflp import SSCFLP  # noqa: E402
 from problems.hub_siting import HubSiting  # noqa: E402
-from problems.hub_siting.model import define_class_links  # noqa: E402
 
-#: HiGHS's sub-MIP heuristics and restart: what it spends on finding plans once it has one.
-SEARCH_OFF = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-              "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False,
-              "mip_allow_restart": False}
-
-
-def lp_bound(problem: HubSiting, disaggregated: bool) -> tuple[float, float]:
-    """The LP relaxation's value and seconds."""
-    m = problem.build()
-    if disaggregated:
-        define_class_links(m, problem.data, problem.params)
-    loaded = load_model(m, SolveOptions(threads=1), relax=True)
-    t0 = time.perf_counter()
-    run_highs(loaded.highs)
-    return loaded.highs.getInfo().objective_function_value, time.perf_counter() - t0
+#: HiGHS's sub-MIP heuristics and restart: what it spends on finding plans once it has one
+#: (the set the single-source problem turns off after its head start).
+SEARCH_OFF = SSCFLP.head_start_highs_options
 
 
 def root_bound(problem: HubSiting) -> tuple[float, float]:
@@ -77,15 +67,14 @@ def solve(problem: HubSiting, seconds: float, start: np.ndarray | None = None,
     out = solve_model(m, SolveOptions(threads=1, gap=0.0, time_limit=seconds), start=pairs, highs_options=highs_options)
     figures = {"status": out.status, "objective": out.objective, "bound": out.bound, "gap": out.gap,
                "nodes": out.nodes, "seconds": time.perf_counter() - t0}
-    hubs = problem.extract(m, out).tables["hubs"]
-    busiest = str(hubs[hubs["open"].astype(bool)].sort_values("users").iloc[-1]["id"])
+    busiest = busiest_hub(problem.extract(m, out).tables["hubs"])
     return figures, np.array([round(v.value or 0.0) for v in m.y_list], dtype=float), busiest
 
 
 def case_rows(label: str, problem: HubSiting, seconds: float) -> tuple[list[str], str]:
     """The table rows of one case, and the busiest hub of its plan."""
-    bounds = [("LP relaxation as written", *lp_bound(problem, False)),
-              ("LP relaxation, class-disaggregated", *lp_bound(problem, True)),
+    bounds = [("LP relaxation as written", *lp_bound(problem, "as written")[:2]),
+              ("LP relaxation, class-disaggregated", *lp_bound(problem, "disaggregated")[:2]),
               ("HiGHS root (cuts, no branching)", *root_bound(problem))]
     first, y, busiest = solve(problem, seconds)
     runs = [("HiGHS defaults", first),
